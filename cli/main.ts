@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// The `sluice` command. It composes engine/ and tasks/; keep heavy modules
+// (ink, onnxruntime, DuckDB) out of the validate path: they load per command.
+import { writeFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { UsageError } from '../engine/diagnostics.js';
+import { buildPipelineSchema } from '../engine/spec/pipeline-schema.js';
+import { findPipelineFiles, loadPipelineSet } from '../engine/spec/pipeline-set.js';
+import { builtinTaskTypes } from '../tasks/index.js';
+import { count, formatGithub, formatJson, formatText, type DiagnosticFormat, type FileReport } from './diagnostic-format.js';
+import { formatGraph, type GraphFormat } from './graph-format.js';
+import { createLoader } from './pipeline-loader.js';
+import { styleFor } from './terminal-style.js';
+
+export function createProgram(): Command {
+  const program = new Command('sluice')
+    .description('Declarative ML pipelines: validate, schedule and run DAGs of tasks written in YAML.')
+    .version('0.1.0')
+    .showHelpAfterError('(run sluice --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+
+  program.command('validate')
+    .description('Check pipeline files against the schema and the graph rules; report every error with file:line:col.')
+    .argument('[paths...]', 'pipeline files or folders (folders: every *.yaml and *.yml inside)', ['pipelines'])
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
+    .option('--json', 'same as --format json')
+    .option('--strict', 'treat warnings (unused parameter, a task that can never run, …) as errors')
+    .action(async (paths: string[], options: { format: DiagnosticFormat; json?: boolean; strict?: boolean }) => {
+      const format: DiagnosticFormat = options.json ? 'json' : options.format;
+      process.exitCode = await validate(paths, format, options.strict ?? false);
+    });
+
+  program.command('graph')
+    .description("Print a pipeline's DAG: by levels (text), as Mermaid, or as Graphviz DOT.")
+    .argument('<paths...>', 'pipeline files or folders')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'mermaid', 'dot']).default('text'))
+    .action(async (paths: string[], options: { format: GraphFormat }) => {
+      process.exitCode = await graph(paths, options.format);
+    });
+
+  program.command('schema')
+    .description('Print the JSON Schema of pipeline files (composed from the built-in task types).')
+    .option('-o, --output <file>', 'write it to a file instead of standard output')
+    .action((options: { output?: string }) => {
+      const text = `${JSON.stringify(buildPipelineSchema(builtinTaskTypes), null, 2)}\n`;
+      if (options.output) writeFileSync(options.output, text);
+      else process.stdout.write(text);
+    });
+
+  return program;
+}
+
+async function loadReports(paths: string[]) {
+  const files = findPipelineFiles(paths);
+  return loadPipelineSet(await createLoader(), files);
+}
+
+async function validate(paths: string[], format: DiagnosticFormat, strict: boolean): Promise<number> {
+  const loaded = await loadReports(paths);
+  const reports: FileReport[] = loaded.map((l) => ({
+    file: l.file,
+    text: l.text,
+    diagnostics: l.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col),
+    summary: l.pipeline ? { name: l.pipeline.name, tasks: l.pipeline.tasks.length } : undefined,
+  }));
+  if (reports.length === 0) throw new UsageError(`no pipeline files (*.yaml, *.yml) in ${paths.join(', ')}`);
+  const out = format === 'json' ? formatJson(reports, strict)
+    : format === 'github' ? formatGithub(reports, strict)
+      : formatText(reports, styleFor(process.stdout), strict);
+  process.stdout.write(out);
+  return count(reports, strict).errors > 0 ? 1 : 0;
+}
+
+async function graph(paths: string[], format: GraphFormat): Promise<number> {
+  const loaded = await loadReports(paths);
+  let failed = false;
+  const style = styleFor(process.stdout);
+  loaded.forEach((item, i) => {
+    if (!item.pipeline || !item.graph) {
+      failed = true;
+      process.stderr.write(formatText([{ file: item.file, text: item.text, diagnostics: item.diagnostics }], styleFor(process.stderr), false));
+      return;
+    }
+    if (i > 0) process.stdout.write('\n');
+    process.stdout.write(formatGraph(item.pipeline, item.graph, format, style));
+  });
+  return failed ? 1 : 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv);
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version end here too, with exit code 0.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`sluice: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`sluice: internal error — this is a bug in Sluice, not in your pipeline.\n` +
+      `Please report it to the Sluice maintainers with the command you ran and this trace:\n${(error as Error).stack ?? String(error)}\n`);
+    return 70;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,196 @@
+// Validates a parsed pipeline against the JSON Schema with ajv and turns its
+// errors into located diagnostics with plain-language messages.
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { Diagnostic } from '../diagnostics.js';
+import { didYouMean, listChoices } from '../suggest.js';
+import type { JsonSchema } from '../task-types.js';
+import { describeOwner, describeSubject, isRecord, truncate, valueAt, yamlTypeName } from './path-names.js';
+import { PATTERN_RULES } from './pipeline-schema.js';
+import { diagnosticAt, locate, type PathSegment, type YamlDocument } from './yaml-document.js';
+
+export type SchemaValidator = ValidateFunction;
+
+/** What the module written by standaloneValidatorSource exports. */
+export interface PrecompiledValidator {
+  validate: SchemaValidator;
+  schemaHash: string;
+}
+
+// verbose: errors carry their schema, which holds the allowed keys for "did you mean".
+// strictRequired would reject the "exactly one type key" idiom: oneOf of { required: [key] }.
+const AJV_OPTIONS = { allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true } as const;
+
+// ajv is loaded only when a schema is compiled: with the build's precompiled
+// validator, `sluice validate` never pays for it.
+const require = createRequire(import.meta.url);
+const loadAjv = (): typeof import('ajv').Ajv => (require('ajv') as typeof import('ajv')).Ajv;
+
+export function compileSchema(schema: JsonSchema): SchemaValidator {
+  const Ajv = loadAjv();
+  return new Ajv(AJV_OPTIONS).compile(schema);
+}
+
+/**
+ * The validator as ES module source, for the build to write once: importing
+ * ajv and compiling the schema costs ~130 ms, most of a cold `sluice validate`.
+ */
+export async function standaloneValidatorSource(schema: JsonSchema): Promise<string> {
+  // A CommonJS module: its exports object is the default import, and the function is also its .default.
+  const standaloneCode = (await import('ajv/dist/standalone/index.js')).default.default;
+  const Ajv = loadAjv();
+  const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, esm: true } });
+  const code = standaloneCode(ajv, ajv.compile(schema));
+  // ajv's ESM output still calls require() for its runtime helpers.
+  return `import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n${code}\n` +
+    `export const schemaHash = ${JSON.stringify(schemaHash(schema))};\n`;
+}
+
+export function schemaHash(schema: JsonSchema): string {
+  return createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+}
+
+type AjvError = ErrorObject<string, Record<string, any>, unknown> & { parentSchema?: JsonSchema };
+
+export function checkSchema(yaml: YamlDocument, validate: SchemaValidator): Diagnostic[] {
+  if (validate(yaml.value)) return [];
+  const errors = (validate.errors ?? []) as AjvError[];
+  return new SchemaErrorReporter(yaml).report(errors);
+}
+
+class SchemaErrorReporter {
+  constructor(private readonly yaml: YamlDocument) {}
+
+  report(errors: AjvError[]): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    const unionPaths = errors.filter((e) => e.keyword === 'anyOf').map((e) => e.schemaPath);
+    const typeChoicePaths = errors.filter((e) => e.keyword === 'oneOf').map((e) => e.schemaPath);
+    for (const error of errors) {
+      // Errors inside a union's branches or the "one type key" choice are summarized by the union's own error.
+      if (typeChoicePaths.some((p) => error.schemaPath.startsWith(`${p}/`))) continue;
+      if (error.keyword !== 'anyOf' && unionPaths.some((p) => error.schemaPath.startsWith(`${p}/`))) continue;
+      const diagnostic = this.describe(error, errors);
+      if (diagnostic) out.push(diagnostic);
+    }
+    return out;
+  }
+
+  private describe(error: AjvError, all: AjvError[]): Diagnostic | undefined {
+    const path = pathOf(error.instancePath);
+    const root = this.yaml.value;
+    const subject = describeSubject(path, root);
+    const p = error.params;
+    switch (error.keyword) {
+      case 'additionalProperties': {
+        const key = String(p.additionalProperty);
+        const allowed = Object.keys((error.parentSchema?.properties as object) ?? {});
+        return this.at([...path, key], 'key', 'unknown-key',
+          `unknown key '${key}' in ${describeOwner(path, root)}${didYouMean(key, allowed)}`);
+      }
+      case 'required':
+        return this.at(path, 'value', 'missing-key', `${describeOwner(path, root)} is missing '${p.missingProperty}'`);
+      case 'type':
+        return this.at(path, 'value', 'wrong-type', this.typeMessage(path, subject, p.type, error.data));
+      case 'enum': {
+        const choices = (p.allowedValues as unknown[]).filter((v) => typeof v === 'string') as string[];
+        const found = String(error.data);
+        return this.at(path, 'value', 'bad-value',
+          `${subject} must be one of ${listChoices(choices)}; found ${yamlTypeName(error.data)}${didYouMean(found, choices)}`);
+      }
+      case 'pattern': {
+        const rule = PATTERN_RULES[p.pattern as string] ?? `the pattern ${p.pattern}`;
+        if (error.propertyName !== undefined) {
+          return this.at([...path, error.propertyName], 'key', 'bad-name', `'${error.propertyName}' in ${describeOwner(path, root)} is not a valid name: use ${rule}`);
+        }
+        return this.at(path, 'value', 'bad-name', `${subject} '${truncate(String(error.data))}' is not valid: use ${rule}`);
+      }
+      case 'propertyNames':
+        return undefined; // reported by the nested pattern error, which names the key
+      case 'minimum':
+      case 'maximum':
+        return this.at(path, 'value', 'out-of-range',
+          `${subject} must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${p.limit}; found ${error.data}`);
+      case 'minItems':
+        return this.at(path, 'value', 'empty-list', this.emptyListMessage(path, subject));
+      case 'minLength':
+        return this.at(path, 'value', 'empty-string', `${subject} is empty`);
+      case 'uniqueItems':
+        return this.at(path, 'value', 'duplicate-item', `${subject} lists ${JSON.stringify((error.data as unknown[])[p.i])} twice`);
+      case 'oneOf':
+        return this.typeChoiceMessage(path, error, all);
+      case 'anyOf':
+        return this.at(path, 'value', 'wrong-type', `${subject} must be ${describeUnion(error.schema as JsonSchema[])}; found ${yamlTypeName(error.data)}`);
+      default:
+        return this.at(path, 'value', 'schema', `${subject} ${error.message ?? 'is invalid'}`);
+    }
+  }
+
+  private typeMessage(path: PathSegment[], subject: string, expected: string | string[], data: unknown): string {
+    const wanted = listChoices((Array.isArray(expected) ? expected : [expected]).map(typeWord));
+    const base = `${subject} must be ${wanted}; found ${yamlTypeName(data)}`;
+    const last = path[path.length - 1];
+    if (last === 'command' && typeof data === 'string') {
+      return `${base}. command takes the program and its arguments as a list, e.g. [python3, train.py]; for a shell line use 'shell:'`;
+    }
+    if (path.length === 0) return `a pipeline file must be a map with 'name' and 'tasks'; found ${yamlTypeName(data)}`;
+    return base;
+  }
+
+  private emptyListMessage(path: PathSegment[], subject: string): string {
+    const last = path[path.length - 1];
+    if (path.length === 1 && last === 'tasks') return "the pipeline has no tasks; add at least one under 'tasks'";
+    if (last === 'command') return `${subject} is empty; give the program and its arguments, e.g. [python3, train.py]`;
+    return `${subject} is empty`;
+  }
+
+  /** The "exactly one type key" rule: no type key at all, or more than one. */
+  private typeChoiceMessage(path: PathSegment[], error: AjvError, all: AjvError[]): Diagnostic | undefined {
+    const task = valueAt(this.yaml.value, path);
+    if (!isRecord(task)) return undefined;
+    const choices = (error.schema as { required: string[] }[]).map((s) => s.required[0]!);
+    const present = choices.filter((key) => key in task);
+    const owner = describeOwner(path, this.yaml.value);
+    if (present.length === 0) {
+      const typoOfType = all.some((e) => e.keyword === 'additionalProperties' && e.instancePath === error.instancePath &&
+        didYouMean(String(e.params.additionalProperty), choices) !== '');
+      if (typoOfType) return undefined; // the unknown-key error already suggests the type key
+      const where = typeof task.task_key === 'string' ? [...path, 'task_key'] : path;
+      return this.at(where, 'value', 'no-task-type', `${owner} has no type; give it one of ${listChoices(choices)}`);
+    }
+    return this.at([...path, present[1]!], 'key', 'many-task-types',
+      `${owner} has ${present.length} types (${present.join(', ')}); a task does one thing, so split it into ${present.length} tasks`);
+  }
+
+  private at(path: PathSegment[], part: 'key' | 'value', code: string, message: string): Diagnostic {
+    const found = locate(this.yaml, path);
+    const node = part === 'key' ? found.key ?? found.node : found.node;
+    return diagnosticAt(this.yaml, node, code, message);
+  }
+}
+
+function describeUnion(branches: JsonSchema[]): string {
+  const words = branches.map((branch) => {
+    if (branch.type === 'object' && Array.isArray(branch.required)) return `a map with ${(branch.required as string[]).join(', ')}`;
+    return typeWord(String(branch.type));
+  });
+  return listChoices(words);
+}
+
+function typeWord(type: string): string {
+  switch (type) {
+    case 'object': return 'a map';
+    case 'array': return 'a list';
+    case 'integer': return 'a whole number';
+    case 'null': return 'null';
+    default: return `a ${type}`;
+  }
+}
+
+function pathOf(instancePath: string): PathSegment[] {
+  if (instancePath === '') return [];
+  return instancePath.slice(1).split('/').map((raw) => {
+    const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    return /^\d+$/.test(segment) ? Number(segment) : segment;
+  });
+}

@@ -1,0 +1,120 @@
+// Checks pipeline settings that the schema cannot express: parameter defaults
+// against their types, unused parameters, retry bounds, cron and time zone.
+import { createRequire } from 'node:module';
+import { closest } from '../suggest.js';
+import type { CheckContext } from './check-context.js';
+import { isRecord, yamlTypeName } from './path-names.js';
+import type { PathSegment } from './yaml-document.js';
+
+export function checkParameters(ctx: CheckContext, used: ReadonlySet<string>): void {
+  if (!Array.isArray(ctx.root.parameters)) return;
+  const seen = new Set<string>();
+  ctx.root.parameters.forEach((parameter, index) => {
+    if (!isRecord(parameter) || typeof parameter.name !== 'string') return;
+    const path: PathSegment[] = ['parameters', index];
+    const name = parameter.name;
+    if (seen.has(name)) ctx.error([...path, 'name'], 'duplicate-parameter', `parameter '${name}' is declared twice`);
+    seen.add(name);
+    const type = typeof parameter.type === 'string' ? parameter.type : 'string';
+    if ('default' in parameter) {
+      const problem = defaultMismatch(type, parameter.default);
+      if (problem) ctx.error([...path, 'default'], 'default-type', `default of parameter '${name}' ${problem}`);
+    }
+    if (!used.has(name)) {
+      ctx.warning([...path, 'name'], 'unused-parameter',
+        `parameter '${name}' is never used as {{job.parameters.${name}}} (processes still see $SLUICE_PARAM_${name.toUpperCase()})`);
+    }
+  });
+}
+
+function defaultMismatch(type: string, value: unknown): string | undefined {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string' ? undefined
+        : `is ${yamlTypeName(value)} but its type is string; quote it ("${String(value)}") so YAML keeps it as written`;
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? undefined : `is ${yamlTypeName(value)} but its type is number`;
+    case 'integer':
+      return Number.isInteger(value) ? undefined : `is ${yamlTypeName(value)} but its type is integer`;
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : `is ${yamlTypeName(value)} but its type is boolean (true or false)`;
+    default:
+      return undefined;
+  }
+}
+
+export function checkRetryBounds(ctx: CheckContext): void {
+  const check = (settings: unknown, path: PathSegment[], owner: string) => {
+    if (!isRecord(settings)) return;
+    const { min_retry_interval_millis: min, max_retry_interval_millis: max } = settings;
+    if (typeof min === 'number' && typeof max === 'number' && max < min) {
+      ctx.error([...path, 'max_retry_interval_millis'], 'retry-bounds',
+        `max_retry_interval_millis (${max}) of ${owner} is below min_retry_interval_millis (${min})`);
+    }
+  };
+  check(ctx.root.task_defaults, ['task_defaults'], 'task_defaults');
+  for (const task of ctx.tasks) {
+    check(task.value, task.path, `task '${task.key}'`);
+    const loop = task.value.for_each;
+    if (isRecord(loop)) check(loop.task, [...task.path, 'for_each', 'task'], `the for_each task of '${task.key}'`);
+  }
+}
+
+let canonicalZones: Set<string> | undefined;
+
+// node-cron (and the child_process machinery it brings) loads only for files with a schedule.
+const require = createRequire(import.meta.url);
+const loadCron = (): typeof import('node-cron') => require('node-cron') as typeof import('node-cron');
+
+export function checkSchedule(ctx: CheckContext): void {
+  const schedule = ctx.root.schedule;
+  if (!isRecord(schedule)) return;
+  if (typeof schedule.cron === 'string') {
+    const result = loadCron().validateDetailed(schedule.cron);
+    if (!result.valid) {
+      const [first] = result.errors;
+      const field = first?.field === 'expression' ? undefined : first?.field;
+      const message = field
+        ? `invalid cron expression '${schedule.cron}': '${first!.value}' is not valid for the ${fieldWords(field)} field (${fieldRange(field)})`
+        : `invalid cron expression '${schedule.cron}': ${first?.message ?? 'unreadable'}; use 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first`;
+      ctx.errorInString(['schedule', 'cron'], field ? first?.value ?? '' : '', 'bad-cron', message);
+    }
+  }
+  if (typeof schedule.timezone === 'string' && !isTimeZone(schedule.timezone)) {
+    const suggestion = closest(schedule.timezone, knownTimeZones());
+    ctx.error(['schedule', 'timezone'], 'bad-timezone',
+      `unknown time zone '${schedule.timezone}'${suggestion ? `; did you mean '${suggestion}'?` : '; use an IANA name such as Europe/Berlin or UTC'}`);
+  }
+}
+
+function knownTimeZones(): Set<string> {
+  canonicalZones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC']);
+  return canonicalZones;
+}
+
+/**
+ * The list of canonical zones answers in ~2 ms; constructing a formatter loads
+ * locale data (~16 ms of a cold `sluice validate`), so it only settles aliases
+ * such as US/Eastern that the list leaves out.
+ */
+function isTimeZone(name: string): boolean {
+  if (knownTimeZones().has(name)) return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function fieldWords(field: string): string {
+  return field.replace(/([A-Z])/g, ' $1').toLowerCase();
+}
+
+function fieldRange(field: string): string {
+  const ranges: Record<string, string> = {
+    second: '0-59', minute: '0-59', hour: '0-23', dayOfMonth: '1-31, and the day must exist in the month',
+    month: '1-12 or JAN-DEC', dayOfWeek: '0-7 or SUN-SAT',
+  };
+  return ranges[field] ?? 'see the cron reference';
+}

@@ -1,0 +1,46 @@
+// "Did you mean …?" for misspelled keys, task keys, parameters and enum values.
+// fastest-levenshtein is a small, well-kept edit-distance library: distance is
+// not our core, and its implementation is faster than a naive one on long keys.
+import { distance } from 'fastest-levenshtein';
+
+/** The candidate closest to `word`, when it is close enough to be a likely typo. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const lower = word.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    if (candidate === word) continue;
+    const candidateLower = candidate.toLowerCase();
+    if (candidateLower === lower) return candidate;
+    // Separators differ more often than letters: depends-on, dependsOn, depends_on.
+    if (normalizeSeparators(candidateLower) === normalizeSeparators(lower)) return candidate;
+    const d = distance(lower, candidateLower);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  const allowed = Math.max(1, Math.floor(word.length / 3));
+  return bestDistance <= allowed ? best : undefined;
+}
+
+function normalizeSeparators(s: string): string {
+  return s.replace(/[-_. ]/g, '');
+}
+
+/** `; did you mean 'x'?` or an empty string, ready to append to a message. */
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const match = closest(word, candidates);
+  return match === undefined ? '' : `; did you mean '${match}'?`;
+}
+
+/** The did-you-mean hint when a candidate is close, else `; <otherwise>` (advice for when nothing is close). */
+export function hint(word: string, candidates: Iterable<string>, otherwise: string): string {
+  return didYouMean(word, candidates) || `; ${otherwise}`;
+}
+
+/** `a, b or c` for messages that list the allowed choices. */
+export function listChoices(choices: readonly string[], conjunction = 'or'): string {
+  if (choices.length <= 1) return choices.join('');
+  return `${choices.slice(0, -1).join(', ')} ${conjunction} ${choices[choices.length - 1]}`;
+}

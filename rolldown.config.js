@@ -1,0 +1,12 @@
+// Bundles the compiled CLI into dist/bin/: one file to load instead of ~150
+// modules to resolve, which is most of a cold `sluice validate` (see npm run bench).
+// Heavy parts reached through import() become chunks loaded only when needed.
+import { defineConfig } from 'rolldown';
+
+export default defineConfig({
+  input: { sluice: 'dist/cli/main.js' },
+  platform: 'node',
+  // Native addons load their binaries relative to their own package.
+  external: ['better-sqlite3', 'onnxruntime-node', '@duckdb/node-api'],
+  output: { dir: 'dist/bin', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+});
