@@ -100,6 +100,17 @@ describe('sluice validate', () => {
     expect(stdout).toMatch(/c\.yaml:3:49: error: run_pipeline cycle between pipelines loop, retrain; a run would never end/);
   });
 
+  it("checks run_pipeline parameters against the child pipeline's parameters", () => {
+    const dir = folder({
+      'parent.yaml': 'name: parent\ntasks:\n  - task_key: retrain\n    run_pipeline: { pipeline: train, parameters: { dat: "2026-11-23" } }\n',
+      'train.yaml': valid('train', 'parameters: [{ name: date }, { name: lr, default: 0.1, type: number }]\n'),
+    });
+    const { code, stdout } = sluice(['validate', dir]);
+    expect(code).toBe(1);
+    expect(stdout).toContain("parent.yaml:4:31: error: pipeline 'train' needs 'date', which has no default; pass it under run_pipeline.parameters");
+    expect(stdout).toContain("parent.yaml:4:52: error: pipeline 'train' has no parameter 'dat'; did you mean 'date'?");
+  });
+
   it('exits 2 with a message for usage and I/O errors', () => {
     expect(sluice(['validate', 'no/such/file.yaml'])).toMatchObject({ code: 2, stderr: 'sluice: no/such/file.yaml: no such file or folder\n' });
     expect(sluice(['validate', '--format', 'xml', 'pipelines'])).toMatchObject({ code: 2 });

@@ -4,7 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { alg, Graph } from '@dagrejs/graphlib';
 import { UsageError } from '../diagnostics.js';
-import { didYouMean } from '../suggest.js';
+import { didYouMean, hint } from '../suggest.js';
 import { isRecord } from './path-names.js';
 import type { LoadedPipeline, PipelineLoader } from './pipeline-loader.js';
 import { diagnosticAt, locate, type PathSegment } from './yaml-document.js';
@@ -48,7 +48,9 @@ export function loadPipelineSet(loader: PipelineLoader, files: readonly string[]
 interface RunPipelineCall {
   from: LoadedPipeline;
   target: string;
+  /** Path of the run_pipeline map. */
   path: PathSegment[];
+  parameters: Record<string, unknown>;
 }
 
 function checkAcrossPipelines(loaded: LoadedPipeline[]): void {
@@ -65,15 +67,19 @@ function checkAcrossPipelines(loaded: LoadedPipeline[]): void {
   }
   const graph = new Graph();
   for (const call of calls) {
-    if (!byName.has(call.target)) {
-      report(call.from, call.path, 'unknown-pipeline',
+    const target = byName.get(call.target);
+    if (!target) {
+      report(call.from, [...call.path, 'pipeline'], 'unknown-pipeline',
         `run_pipeline names unknown pipeline '${call.target}'${didYouMean(call.target, byName.keys())}`);
-    } else graph.setEdge(nameOf(call.from), call.target);
+      continue;
+    }
+    graph.setEdge(nameOf(call.from), call.target);
+    checkChildParameters(call, target);
   }
   for (const cycle of alg.findCycles(graph)) {
     const members = new Set(cycle);
     const call = calls.find((c) => members.has(nameOf(c.from)) && members.has(c.target))!;
-    report(call.from, call.path, 'pipeline-cycle', `run_pipeline cycle between pipelines ${[...cycle].sort().join(', ')}; a run would never end`);
+    report(call.from, [...call.path, 'pipeline'], 'pipeline-cycle', `run_pipeline cycle between pipelines ${[...cycle].sort().join(', ')}; a run would never end`);
   }
 }
 
@@ -85,18 +91,39 @@ function runPipelineCalls(item: LoadedPipeline, root: Record<string, unknown>): 
     const candidates: [unknown, PathSegment[]][] = [[task.run_pipeline, ['tasks', i, 'run_pipeline']]];
     if (isRecord(task.for_each)) candidates.push([(task.for_each.task as Record<string, unknown> | undefined)?.run_pipeline, ['tasks', i, 'for_each', 'task', 'run_pipeline']]);
     for (const [run, path] of candidates) {
-      if (isRecord(run) && typeof run.pipeline === 'string') calls.push({ from: item, target: run.pipeline, path: [...path, 'pipeline'] });
+      if (isRecord(run) && typeof run.pipeline === 'string') {
+        calls.push({ from: item, target: run.pipeline, path, parameters: isRecord(run.parameters) ? run.parameters : {} });
+      }
     }
   });
   return calls;
+}
+
+/** The child's parameters decide what a run_pipeline may pass, and what it must. */
+function checkChildParameters(call: RunPipelineCall, target: LoadedPipeline): void {
+  const declared = (target.yaml!.value as { parameters?: unknown }).parameters;
+  const parameters = Array.isArray(declared) ? declared.filter(isRecord) : [];
+  const names = parameters.map((p) => p.name).filter((n): n is string => typeof n === 'string');
+  for (const given of Object.keys(call.parameters)) {
+    if (!names.includes(given)) {
+      report(call.from, [...call.path, 'parameters', given], 'unknown-child-parameter',
+        `pipeline '${call.target}' has no parameter '${given}'${hint(given, names, names.length > 0 ? `it takes ${names.join(', ')}` : 'it takes none')}`, 'key');
+    }
+  }
+  const missing = parameters.filter((p) => !('default' in p) && typeof p.name === 'string' && !(p.name in call.parameters));
+  if (missing.length > 0) {
+    report(call.from, [...call.path, 'pipeline'], 'missing-child-parameter',
+      `pipeline '${call.target}' needs ${missing.map((p) => `'${String(p.name)}'`).join(', ')}, which ${missing.length === 1 ? 'has' : 'have'} no default; pass ${missing.length === 1 ? 'it' : 'them'} under run_pipeline.parameters`);
+  }
 }
 
 function nameOf(item: LoadedPipeline): string {
   return (item.yaml!.value as { name: string }).name;
 }
 
-function report(item: LoadedPipeline, path: PathSegment[], code: string, message: string): void {
+function report(item: LoadedPipeline, path: PathSegment[], code: string, message: string, part: 'key' | 'value' = 'value'): void {
   const yaml = item.yaml!;
-  item.diagnostics.push(diagnosticAt(yaml, locate(yaml, path).node, code, message));
+  const found = locate(yaml, path);
+  item.diagnostics.push(diagnosticAt(yaml, part === 'key' ? found.key ?? found.node : found.node, code, message));
   delete item.pipeline;
 }
