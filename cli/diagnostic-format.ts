@@ -93,6 +93,6 @@ export function count(reports: readonly FileReport[], strict: boolean): { errors
   return { errors, warnings };
 }
 
-function plural(n: number, word: string): string {
+export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -1,6 +1,7 @@
 // `sluice graph`: a pipeline's DAG as text by levels, Mermaid, or Graphviz DOT.
 import type { Pipeline, TaskSpec } from '../engine/spec/model.js';
 import type { TaskGraph } from '../engine/spec/task-graph.js';
+import { plural } from './diagnostic-format.js';
 import type { Style } from './terminal-style.js';
 
 export type GraphFormat = 'text' | 'mermaid' | 'dot';
@@ -22,7 +23,7 @@ function levelsText(pipeline: Pipeline, graph: TaskGraph, style: Style): string 
   const levels = graph.levels();
   const width = Math.max(...pipeline.tasks.map((t) => t.key.length));
   const typeWidth = Math.max(...pipeline.tasks.map((t) => typeLabel(t).length));
-  const lines = [style.bold(`${pipeline.name}: ${count(pipeline.tasks.length, 'task')} in ${count(levels.length, 'level')}`)];
+  const lines = [style.bold(`${pipeline.name}: ${plural(pipeline.tasks.length, 'task')} in ${plural(levels.length, 'level')}`)];
   levels.forEach((keys, i) => {
     lines.push(style.dim(`level ${i + 1}`));
     for (const key of keys) {
@@ -78,8 +79,4 @@ function dot(pipeline: Pipeline): string {
   }
   lines.push('}');
   return `${lines.join('\n')}\n`;
-}
-
-function count(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
