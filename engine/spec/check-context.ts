@@ -1,10 +1,9 @@
-// What every semantic check reads: the parsed document, a lenient view of its
+// What every semantic check reads: the plain value, a lenient view of its
 // tasks (semantic checks run even when the schema check found errors, so that
-// one pass reports everything), and a way to emit located diagnostics.
-import type { Node } from 'yaml';
-import type { Diagnostic, Severity } from '../diagnostics.js';
+// one pass reports everything), and the findings the checks add.
+import type { Severity } from '../diagnostics.js';
+import type { Finding, PathSegment } from './finding.js';
 import { isRecord } from './path-names.js';
-import { diagnosticAt, locate, spanOf, type PathSegment, type YamlDocument } from './yaml-document.js';
 
 export interface RawDependency {
   taskKey: string;
@@ -21,52 +20,43 @@ export interface RawTask {
 }
 
 export class CheckContext {
-  readonly diagnostics: Diagnostic[] = [];
+  readonly findings: Finding[] = [];
   readonly root: Record<string, unknown>;
   /** Tasks with a usable task_key, first occurrence of each key. */
   readonly tasks: RawTask[] = [];
   readonly taskByKey = new Map<string, RawTask>();
   readonly duplicateTasks: RawTask[] = [];
 
-  constructor(readonly yaml: YamlDocument) {
-    this.root = isRecord(yaml.value) ? yaml.value : {};
+  constructor(value: unknown) {
+    this.root = isRecord(value) ? value : {};
     const tasks = Array.isArray(this.root.tasks) ? this.root.tasks : [];
-    tasks.forEach((value, index) => {
-      if (!isRecord(value) || typeof value.task_key !== 'string') return;
+    tasks.forEach((task, index) => {
+      if (!isRecord(task) || typeof task.task_key !== 'string') return;
       const path: PathSegment[] = ['tasks', index];
-      const task: RawTask = { index, key: value.task_key, value, path, dependencies: readDependencies(value, path) };
-      if (this.taskByKey.has(task.key)) this.duplicateTasks.push(task);
+      const raw: RawTask = { index, key: task.task_key, value: task, path, dependencies: readDependencies(task, path) };
+      if (this.taskByKey.has(raw.key)) this.duplicateTasks.push(raw);
       else {
-        this.taskByKey.set(task.key, task);
-        this.tasks.push(task);
+        this.taskByKey.set(raw.key, raw);
+        this.tasks.push(raw);
       }
     });
   }
 
-  error(path: readonly PathSegment[], code: string, message: string, part: 'key' | 'value' = 'value'): void {
-    this.emit('error', path, code, message, part);
+  error(path: readonly PathSegment[], code: string, message: Finding['message'], part: 'key' | 'value' = 'value'): void {
+    this.add('error', path, code, message, part);
   }
 
   warning(path: readonly PathSegment[], code: string, message: string, part: 'key' | 'value' = 'value'): void {
-    this.emit('warning', path, code, message, part);
+    this.add('warning', path, code, message, part);
   }
 
-  /** A diagnostic on part of a string value, e.g. one reference or one cron field. */
+  /** An error on part of a string value, e.g. one reference or one cron field. */
   errorInString(path: readonly PathSegment[], needle: string, code: string, message: string): void {
-    const node = this.nodeAt(path);
-    const source = node?.range ? this.yaml.text.slice(node.range[0], node.range[1]) : '';
-    const offset = needle === '' ? -1 : source.indexOf(needle);
-    const span = offset >= 0 ? spanOf(this.yaml, node, offset, needle.length) : spanOf(this.yaml, node);
-    this.diagnostics.push({ severity: 'error', code, file: this.yaml.file, message, ...span });
+    this.findings.push({ severity: 'error', code, message, path, part: 'value', needle: needle || undefined });
   }
 
-  nodeAt(path: readonly PathSegment[], part: 'key' | 'value' = 'value'): Node | undefined {
-    const found = locate(this.yaml, path);
-    return part === 'key' ? found.key ?? found.node : found.node;
-  }
-
-  private emit(severity: Severity, path: readonly PathSegment[], code: string, message: string, part: 'key' | 'value'): void {
-    this.diagnostics.push(diagnosticAt(this.yaml, this.nodeAt(path, part), code, message, severity));
+  private add(severity: Severity, path: readonly PathSegment[], code: string, message: Finding['message'], part: 'key' | 'value'): void {
+    this.findings.push({ severity, code, message, path, part });
   }
 }
 

@@ -8,9 +8,10 @@ import { TaskGraph } from './task-graph.js';
 export function checkDependencies(ctx: CheckContext): TaskGraph | undefined {
   for (const duplicate of ctx.duplicateTasks) {
     const first = ctx.taskByKey.get(duplicate.key)!;
-    const firstLine = ctx.nodeAt([...first.path, 'task_key'])?.range;
-    const where = firstLine ? ` (first defined on line ${ctx.yaml.lineCounter.linePos(firstLine[0]).line})` : '';
-    ctx.error([...duplicate.path, 'task_key'], 'duplicate-task-key', `duplicate task_key '${duplicate.key}'${where}; task keys must be unique`);
+    ctx.error([...duplicate.path, 'task_key'], 'duplicate-task-key', (lineOf) => {
+      const line = lineOf([...first.path, 'task_key']);
+      return `duplicate task_key '${duplicate.key}'${line ? ` (first defined on line ${line})` : ''}; task keys must be unique`;
+    });
   }
 
   const edges = [];

@@ -1,6 +1,6 @@
 // Names a place in a pipeline the way a user thinks of it: "'op' in 'condition'
 // of task 'gate'" rather than "/tasks/3/condition/op".
-import type { PathSegment } from './yaml-document.js';
+import type { PathSegment } from './finding.js';
 
 export function describeOwner(path: readonly PathSegment[], root: unknown): string {
   if (path.length === 0) return 'the pipeline';

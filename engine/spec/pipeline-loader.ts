@@ -1,9 +1,13 @@
-// The spec stage: bytes → YAML with positions → schema check → semantic
-// checks → typed Pipeline. It collects every diagnostic in one pass.
+// The spec stage: bytes → plain value → schema check → semantic checks →
+// typed Pipeline, collecting every finding in one pass. A valid file never
+// needs source positions, so it is read with the fast parser alone; a file
+// with findings is read again with positions to place them (fast-yaml.ts).
 import { byPosition, isError, type Diagnostic } from '../diagnostics.js';
 import type { JsonSchema, TaskTypeDefinition } from '../task-types.js';
 import { CheckContext } from './check-context.js';
 import { checkDependencies } from './dependency-check.js';
+import { parseYamlFast } from './fast-yaml.js';
+import type { Finding } from './finding.js';
 import type { Pipeline } from './model.js';
 import { toPipeline } from './normalize.js';
 import { buildPipelineSchema } from './pipeline-schema.js';
@@ -12,7 +16,7 @@ import { checkSchema, compileSchema, schemaHash, type PrecompiledValidator, type
 import { checkParameters, checkRetryBounds, checkSchedule } from './settings-check.js';
 import { decodePipelineBytes, readPipelineFile, type SourceText } from './source-file.js';
 import type { TaskGraph } from './task-graph.js';
-import { parseYaml, type YamlDocument } from './yaml-document.js';
+import { locateFindings, parseYaml } from './yaml-document.js';
 
 export interface LoadedPipeline {
   file: string;
@@ -22,8 +26,8 @@ export interface LoadedPipeline {
   /** Present when there is no error (warnings allowed). */
   pipeline?: Pipeline;
   graph?: TaskGraph;
-  /** The parsed document, for checks across pipelines. */
-  yaml?: YamlDocument;
+  /** The plain value of the document, for checks across pipelines. */
+  value?: unknown;
 }
 
 export class PipelineLoader {
@@ -56,27 +60,57 @@ export class PipelineLoader {
 
   private fromSource(file: string, source: SourceText): LoadedPipeline {
     if (!source.ok) return { file, diagnostics: [source.diagnostic] };
-    const parsed = parseYaml(file, source.text);
-    if (!parsed.ok) return { file, text: source.text, diagnostics: parsed.diagnostics.sort(byPosition) };
-    const yaml = parsed.yaml;
+    const text = source.text;
+    const fast = parseYamlFast(text);
+    if (fast.ok) {
+      const checked = this.check(fast.value);
+      if (checked.findings.length === 0) {
+        return { file, text, diagnostics: [], value: fast.value, pipeline: this.toPipeline(fast.value, file, text), graph: checked.graph };
+      }
+    }
+    // Something to report: the `yaml` library reads the file again, with
+    // positions, and has the last word (it also finds what js-yaml refused).
+    const parsed = parseYaml(file, text);
+    if (!parsed.ok) return { file, text, diagnostics: parsed.diagnostics.sort(byPosition) };
+    const value = parsed.yaml.value;
+    const checked = this.check(value);
+    const diagnostics = dedupe(locateFindings(parsed.yaml, checked.findings)).sort(byPosition);
+    const result: LoadedPipeline = { file, text, diagnostics, value };
+    if (!diagnostics.some(isError)) {
+      result.pipeline = this.toPipeline(value, file, text);
+      result.graph = checked.graph;
+    }
+    return result;
+  }
 
+  private check(value: unknown): { findings: Finding[]; graph?: TaskGraph } {
     this.validator ??= compileSchema(this.schema);
-    const diagnostics = checkSchema(yaml, this.validator);
-    const ctx = new CheckContext(yaml);
+    const findings = checkSchema(value, this.validator);
+    const ctx = new CheckContext(value);
     const graph = checkDependencies(ctx);
     const usedParameters = checkReferences(ctx, graph);
     checkParameters(ctx, usedParameters);
     checkRetryBounds(ctx);
     checkSchedule(ctx);
-    diagnostics.push(...ctx.diagnostics);
+    findings.push(...ctx.findings);
+    return { findings, graph };
+  }
 
-    const unique = dedupe(diagnostics).sort(byPosition);
-    const result: LoadedPipeline = { file, text: source.text, diagnostics: unique, yaml };
-    if (!unique.some(isError)) {
-      result.pipeline = toPipeline(yaml.value as Record<string, unknown>, file, source.text, this.builtinTypes);
-      result.graph = graph;
-    }
-    return result;
+  private toPipeline(value: unknown, file: string, text: string): Pipeline {
+    return toPipeline(value as Record<string, unknown>, file, text, this.builtinTypes);
+  }
+}
+
+/** Adds findings made after loading (checks across pipelines) to a loaded file. */
+export function addFindings(item: LoadedPipeline, findings: readonly Finding[]): void {
+  if (findings.length === 0 || item.text === undefined) return;
+  const parsed = parseYaml(item.file, item.text);
+  if (!parsed.ok) return;
+  item.diagnostics.push(...locateFindings(parsed.yaml, findings));
+  item.diagnostics.sort(byPosition);
+  if (item.diagnostics.some(isError)) {
+    delete item.pipeline;
+    delete item.graph;
   }
 }
 

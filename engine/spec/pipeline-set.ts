@@ -6,8 +6,8 @@ import { alg, Graph } from '@dagrejs/graphlib';
 import { UsageError } from '../diagnostics.js';
 import { didYouMean, hint } from '../suggest.js';
 import { isRecord } from './path-names.js';
-import type { LoadedPipeline, PipelineLoader } from './pipeline-loader.js';
-import { diagnosticAt, locate, type PathSegment } from './yaml-document.js';
+import type { Finding, PathSegment } from './finding.js';
+import { addFindings, type LoadedPipeline, type PipelineLoader } from './pipeline-loader.js';
 
 const PIPELINE_EXTENSIONS = new Set(['.yaml', '.yml']);
 
@@ -54,10 +54,14 @@ interface RunPipelineCall {
 }
 
 function checkAcrossPipelines(loaded: LoadedPipeline[]): void {
+  const findings = new Map<LoadedPipeline, Finding[]>();
+  const report = (item: LoadedPipeline, path: PathSegment[], code: string, message: string, part: 'key' | 'value' = 'value') => {
+    findings.set(item, [...(findings.get(item) ?? []), { severity: 'error', code, message, path, part }]);
+  };
   const byName = new Map<string, LoadedPipeline>();
   const calls: RunPipelineCall[] = [];
   for (const item of loaded) {
-    const root = item.yaml?.value;
+    const root = item.value;
     if (!isRecord(root) || typeof root.name !== 'string') continue;
     const first = byName.get(root.name);
     if (first) {
@@ -74,14 +78,17 @@ function checkAcrossPipelines(loaded: LoadedPipeline[]): void {
       continue;
     }
     graph.setEdge(nameOf(call.from), call.target);
-    checkChildParameters(call, target);
+    checkChildParameters(call, target, report);
   }
   for (const cycle of alg.findCycles(graph)) {
     const members = new Set(cycle);
     const call = calls.find((c) => members.has(nameOf(c.from)) && members.has(c.target))!;
     report(call.from, [...call.path, 'pipeline'], 'pipeline-cycle', `run_pipeline cycle between pipelines ${[...cycle].sort().join(', ')}; a run would never end`);
   }
+  for (const [item, found] of findings) addFindings(item, found);
 }
+
+type Report = (item: LoadedPipeline, path: PathSegment[], code: string, message: string, part?: 'key' | 'value') => void;
 
 function runPipelineCalls(item: LoadedPipeline, root: Record<string, unknown>): RunPipelineCall[] {
   const calls: RunPipelineCall[] = [];
@@ -100,8 +107,8 @@ function runPipelineCalls(item: LoadedPipeline, root: Record<string, unknown>): 
 }
 
 /** The child's parameters decide what a run_pipeline may pass, and what it must. */
-function checkChildParameters(call: RunPipelineCall, target: LoadedPipeline): void {
-  const declared = (target.yaml!.value as { parameters?: unknown }).parameters;
+function checkChildParameters(call: RunPipelineCall, target: LoadedPipeline, report: Report): void {
+  const declared = (target.value as { parameters?: unknown }).parameters;
   const parameters = Array.isArray(declared) ? declared.filter(isRecord) : [];
   const names = parameters.map((p) => p.name).filter((n): n is string => typeof n === 'string');
   for (const given of Object.keys(call.parameters)) {
@@ -118,12 +125,5 @@ function checkChildParameters(call: RunPipelineCall, target: LoadedPipeline): vo
 }
 
 function nameOf(item: LoadedPipeline): string {
-  return (item.yaml!.value as { name: string }).name;
-}
-
-function report(item: LoadedPipeline, path: PathSegment[], code: string, message: string, part: 'key' | 'value' = 'value'): void {
-  const yaml = item.yaml!;
-  const found = locate(yaml, path);
-  item.diagnostics.push(diagnosticAt(yaml, part === 'key' ? found.key ?? found.node : found.node, code, message));
-  delete item.pipeline;
+  return (item.value as { name: string }).name;
 }

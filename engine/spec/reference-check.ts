@@ -6,7 +6,7 @@ import { didYouMean, hint } from '../suggest.js';
 import type { CheckContext, RawTask } from './check-context.js';
 import { isRecord } from './path-names.js';
 import type { TaskGraph } from './task-graph.js';
-import type { PathSegment } from './yaml-document.js';
+import type { PathSegment } from './finding.js';
 
 /** Keys whose strings are names or prose, not templates. */
 const NOT_TEMPLATED = new Set(['task_key', 'description', 'depends_on', 'run_if', 'disabled']);

@@ -3,12 +3,11 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import type { Diagnostic } from '../diagnostics.js';
 import { didYouMean, listChoices } from '../suggest.js';
 import type { JsonSchema } from '../task-types.js';
 import { describeOwner, describeSubject, isRecord, truncate, valueAt, yamlTypeName } from './path-names.js';
 import { PATTERN_RULES } from './pipeline-schema.js';
-import { diagnosticAt, locate, type PathSegment, type YamlDocument } from './yaml-document.js';
+import type { Finding, PathSegment } from './finding.js';
 
 export type SchemaValidator = ValidateFunction;
 
@@ -53,32 +52,32 @@ export function schemaHash(schema: JsonSchema): string {
 
 type AjvError = ErrorObject<string, Record<string, any>, unknown> & { parentSchema?: JsonSchema };
 
-export function checkSchema(yaml: YamlDocument, validate: SchemaValidator): Diagnostic[] {
-  if (validate(yaml.value)) return [];
+export function checkSchema(value: unknown, validate: SchemaValidator): Finding[] {
+  if (validate(value)) return [];
   const errors = (validate.errors ?? []) as AjvError[];
-  return new SchemaErrorReporter(yaml).report(errors);
+  return new SchemaErrorReporter(value).report(errors);
 }
 
 class SchemaErrorReporter {
-  constructor(private readonly yaml: YamlDocument) {}
+  constructor(private readonly root: unknown) {}
 
-  report(errors: AjvError[]): Diagnostic[] {
-    const out: Diagnostic[] = [];
+  report(errors: AjvError[]): Finding[] {
+    const out: Finding[] = [];
     const unionPaths = errors.filter((e) => e.keyword === 'anyOf').map((e) => e.schemaPath);
     const typeChoicePaths = errors.filter((e) => e.keyword === 'oneOf').map((e) => e.schemaPath);
     for (const error of errors) {
       // Errors inside a union's branches or the "one type key" choice are summarized by the union's own error.
       if (typeChoicePaths.some((p) => error.schemaPath.startsWith(`${p}/`))) continue;
       if (error.keyword !== 'anyOf' && unionPaths.some((p) => error.schemaPath.startsWith(`${p}/`))) continue;
-      const diagnostic = this.describe(error, errors);
-      if (diagnostic) out.push(diagnostic);
+      const finding = this.describe(error, errors);
+      if (finding) out.push(finding);
     }
     return out;
   }
 
-  private describe(error: AjvError, all: AjvError[]): Diagnostic | undefined {
+  private describe(error: AjvError, all: AjvError[]): Finding | undefined {
     const path = pathOf(error.instancePath);
-    const root = this.yaml.value;
+    const root = this.root;
     const subject = describeSubject(path, root);
     const p = error.params;
     switch (error.keyword) {
@@ -145,12 +144,12 @@ class SchemaErrorReporter {
   }
 
   /** The "exactly one type key" rule: no type key at all, or more than one. */
-  private typeChoiceMessage(path: PathSegment[], error: AjvError, all: AjvError[]): Diagnostic | undefined {
-    const task = valueAt(this.yaml.value, path);
+  private typeChoiceMessage(path: PathSegment[], error: AjvError, all: AjvError[]): Finding | undefined {
+    const task = valueAt(this.root, path);
     if (!isRecord(task)) return undefined;
     const choices = (error.schema as { required: string[] }[]).map((s) => s.required[0]!);
     const present = choices.filter((key) => key in task);
-    const owner = describeOwner(path, this.yaml.value);
+    const owner = describeOwner(path, this.root);
     if (present.length === 0) {
       const typoOfType = all.some((e) => e.keyword === 'additionalProperties' && e.instancePath === error.instancePath &&
         didYouMean(String(e.params.additionalProperty), choices) !== '');
@@ -162,10 +161,8 @@ class SchemaErrorReporter {
       `${owner} has ${present.length} types (${present.join(', ')}); a task does one thing, so split it into ${present.length} tasks`);
   }
 
-  private at(path: PathSegment[], part: 'key' | 'value', code: string, message: string): Diagnostic {
-    const found = locate(this.yaml, path);
-    const node = part === 'key' ? found.key ?? found.node : found.node;
-    return diagnosticAt(this.yaml, node, code, message);
+  private at(path: PathSegment[], part: 'key' | 'value', code: string, message: string): Finding {
+    return { severity: 'error', code, message, path, part };
   }
 }
 

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { closest } from '../suggest.js';
 import type { CheckContext } from './check-context.js';
 import { isRecord, yamlTypeName } from './path-names.js';
-import type { PathSegment } from './yaml-document.js';
+import type { PathSegment } from './finding.js';
 
 export function checkParameters(ctx: CheckContext, used: ReadonlySet<string>): void {
   if (!Array.isArray(ctx.root.parameters)) return;

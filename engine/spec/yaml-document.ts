@@ -1,12 +1,17 @@
-// Parses YAML text into a plain value while keeping the syntax tree, so that
-// every later check can point at `line:col` of the node it complains about.
-import {
-  isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit,
-  type Document, type Node, type YAMLError,
-} from 'yaml';
+// The precise path of reading a pipeline: the `yaml` library's syntax tree,
+// with positions, for its own syntax errors and for placing every finding at
+// `line:col`. Loaded only when there is something to report (fast-yaml.ts).
+import { createRequire } from 'node:module';
+import type * as YamlLib from 'yaml';
+import type { Document, LineCounter, Node, YAMLError } from 'yaml';
 import type { Diagnostic, SourceSpan } from '../diagnostics.js';
+import { MAX_ALIAS_EXPANSION, type Finding, type PathSegment } from './finding.js';
 
-export type PathSegment = string | number;
+export type { PathSegment } from './finding.js';
+
+const require = createRequire(import.meta.url);
+let loaded: typeof YamlLib | undefined;
+const yamlLib = (): typeof YamlLib => (loaded ??= require('yaml') as typeof YamlLib);
 
 export interface YamlDocument {
   file: string;
@@ -16,12 +21,10 @@ export interface YamlDocument {
   value: unknown;
 }
 
-/** How many nodes aliases may add when expanded; "billion laughs" documents need billions. */
-export const MAX_ALIAS_EXPANSION = 100_000;
-
 export type ParsedYaml = { ok: true; yaml: YamlDocument } | { ok: false; diagnostics: Diagnostic[] };
 
 export function parseYaml(file: string, text: string): ParsedYaml {
+  const { LineCounter, parseDocument } = yamlLib();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const yaml: Omit<YamlDocument, 'value'> = { file, text, doc, lineCounter };
@@ -30,7 +33,7 @@ export function parseYaml(file: string, text: string): ParsedYaml {
 
   const bomb = findAliasBomb(doc);
   if (bomb) {
-    return { ok: false, diagnostics: [diagnosticAt(yaml, bomb.node, 'alias-bomb',
+    return { ok: false, diagnostics: [diagnosticAt(yaml, bomb, 'alias-bomb',
       `aliases expand to more than ${MAX_ALIAS_EXPANSION.toLocaleString('en-US')} nodes here ('billion laughs'); ` +
       'repeat the content instead of nesting aliases')] };
   }
@@ -71,7 +74,8 @@ function lowerFirst(s: string): string {
 }
 
 /** The first alias at which the total expansion passes the limit, in document order. */
-function findAliasBomb(doc: Document.Parsed): { node: Node } | undefined {
+function findAliasBomb(doc: Document.Parsed): Node | undefined {
+  const { isAlias, isCollection, isPair, visit } = yamlLib();
   const sizes = new Map<Node, number>();
   const sizeOf = (node: unknown, depth: number): number => {
     if (depth > 64) return Infinity;
@@ -99,21 +103,37 @@ function findAliasBomb(doc: Document.Parsed): { node: Node } | undefined {
       return undefined;
     },
   });
-  return found ? { node: found } : undefined;
+  return found;
 }
 
-export interface LocatedNode {
-  /** The value node at the path, when the path exists. */
+/** Places each finding at `line:col` of the node its path leads to. */
+export function locateFindings(yaml: YamlDocument, findings: readonly Finding[]): Diagnostic[] {
+  const lineOf = (path: readonly PathSegment[]) => {
+    const node = locate(yaml, path).node;
+    return node?.range ? yaml.lineCounter.linePos(node.range[0]).line : undefined;
+  };
+  return findings.map((finding) => {
+    const found = locate(yaml, finding.path);
+    const node = finding.part === 'key' ? found.key ?? found.node : found.node;
+    const message = typeof finding.message === 'string' ? finding.message : finding.message(lineOf);
+    let span = spanOf(yaml, node);
+    if (finding.needle && node?.range) {
+      const offset = yaml.text.slice(node.range[0], node.range[1]).indexOf(finding.needle);
+      if (offset >= 0) span = spanOf(yaml, node, offset, finding.needle.length);
+    }
+    return { severity: finding.severity, code: finding.code, file: yaml.file, message, ...span };
+  });
+}
+
+interface LocatedNode {
+  /** The value node at the path, or at the deepest part of the path that exists. */
   node?: Node;
-  /** The key node of the last segment, when the path ends in a map key. */
+  /** The key node of the last segment, when the whole path exists and ends in a map key. */
   key?: Node;
 }
 
-/**
- * Walks the syntax tree along a path of the plain value (map keys, list
- * indexes), following aliases and `<<` merges, as far as the path exists.
- */
-export function locate(yaml: Pick<YamlDocument, 'doc'>, path: readonly PathSegment[]): LocatedNode & { depth: number } {
+/** Walks the syntax tree along a path of the plain value, following aliases and `<<` merges. */
+function locate(yaml: Pick<YamlDocument, 'doc'>, path: readonly PathSegment[]): LocatedNode {
   let current: unknown = yaml.doc.contents;
   let key: Node | undefined;
   let depth = 0;
@@ -124,10 +144,11 @@ export function locate(yaml: Pick<YamlDocument, 'doc'>, path: readonly PathSegme
     key = next.key;
     depth++;
   }
-  return { node: (current ?? undefined) as Node | undefined, key: depth === path.length ? key : undefined, depth };
+  return { node: (current ?? undefined) as Node | undefined, key: depth === path.length ? key : undefined };
 }
 
 function child(doc: Document.Parsed, node: unknown, segment: PathSegment): { value: unknown; key?: Node } | undefined {
+  const { isAlias, isMap, isScalar, isSeq } = yamlLib();
   const target = isAlias(node) ? node.resolve(doc) : node;
   if (isSeq(target) && typeof segment === 'number') {
     const item = target.items[segment];
@@ -153,7 +174,7 @@ function child(doc: Document.Parsed, node: unknown, segment: PathSegment): { val
 }
 
 /** Line and column of a node, with the end column when the node fits on its first line. */
-export function spanOf(yaml: Pick<YamlDocument, 'lineCounter'>, node: Node | undefined, offsetInNode = 0, length?: number): SourceSpan {
+function spanOf(yaml: Pick<YamlDocument, 'lineCounter'>, node: Node | undefined, offsetInNode = 0, length?: number): SourceSpan {
   if (!node?.range) return { line: 1, col: 1 };
   const start = node.range[0] + offsetInNode;
   const end = length === undefined ? node.range[1] : start + length;
@@ -162,9 +183,6 @@ export function spanOf(yaml: Pick<YamlDocument, 'lineCounter'>, node: Node | und
   return to.line === from.line ? { line: from.line, col: from.col, endCol: to.col } : { line: from.line, col: from.col };
 }
 
-export function diagnosticAt(
-  yaml: Pick<YamlDocument, 'file' | 'lineCounter'>, node: Node | undefined, code: string, message: string,
-  severity: Diagnostic['severity'] = 'error',
-): Diagnostic {
-  return { severity, code, file: yaml.file, message, ...spanOf(yaml, node) };
+function diagnosticAt(yaml: Pick<YamlDocument, 'file' | 'lineCounter'>, node: Node | undefined, code: string, message: string): Diagnostic {
+  return { severity: 'error', code, file: yaml.file, message, ...spanOf(yaml, node) };
 }

@@ -38,41 +38,40 @@ export function parseTemplate(text: string): ParsedTemplate {
   let literal = '';
   let i = 0;
   while (i < text.length) {
-    if (text.startsWith('\\{{', i)) {
-      literal += '{{';
-      i += 3;
+    const open = text.indexOf('{{', i);
+    if (open < 0) break;
+    if (open > 0 && text[open - 1] === '\\') {
+      literal += `${text.slice(i, open - 1)}{{`;
+      i = open + 2;
       continue;
     }
-    if (!text.startsWith('{{', i)) {
-      literal += text[i];
-      i++;
-      continue;
-    }
-    const close = text.indexOf('}}', i + 2);
-    const nextOpen = text.indexOf('{{', i + 2);
+    literal += text.slice(i, open);
+    const close = text.indexOf('}}', open + 2);
+    const nextOpen = text.indexOf('{{', open + 2);
     if (close < 0 || (nextOpen >= 0 && nextOpen < close)) {
-      errors.push({ offset: i, length: 2, message: "'{{' is not closed by '}}'; write '\\{{' for a literal '{{'" });
+      errors.push({ offset: open, length: 2, message: "'{{' is not closed by '}}'; write '\\{{' for a literal '{{'" });
       literal += '{{';
-      i += 2;
+      i = open + 2;
       continue;
     }
-    const raw = text.slice(i, close + 2);
+    const raw = text.slice(open, close + 2);
     const inner = raw.slice(2, -2).trim();
     const path = inner.split('.');
     if (inner === '' || !path.every((s) => SEGMENT.test(s))) {
-      errors.push({ offset: i, length: raw.length,
+      errors.push({ offset: open, length: raw.length,
         message: `malformed reference ${raw}; a reference is a dotted name such as {{job.parameters.date}}` +
           " (write '\\{{' for a literal '{{')" });
       literal += raw;
     } else {
       if (literal) parts.push(literal);
       literal = '';
-      const reference = { path, raw, offset: i, length: raw.length };
+      const reference = { path, raw, offset: open, length: raw.length };
       parts.push(reference);
       references.push(reference);
     }
     i = close + 2;
   }
+  literal += text.slice(i);
   if (literal) parts.push(literal);
   return { parts, references, errors };
 }
