@@ -15,7 +15,9 @@ export type FastParse = { ok: true; value: unknown } | { ok: false };
 export function parseYamlFast(text: string): FastParse {
   let value: unknown;
   try {
-    value = load(text, { schema: SCHEMA });
+    // js-yaml caps merged keys at 10,000; a 10,000-task pipeline with `<<: *defaults`
+    // on each task needs more, and aliasesExpandTooFar guards against bombs.
+    value = load(text, { schema: SCHEMA, maxTotalMergeKeys: 20 * MAX_ALIAS_EXPANSION });
   } catch {
     return { ok: false };
   }

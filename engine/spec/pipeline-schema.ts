@@ -78,7 +78,7 @@ function coreTypeSchemas(): Record<string, JsonSchema> {
           description: 'A JSON array, a YAML list, or a reference to a value that holds a JSON array.',
         },
         concurrency: int(1, 'How many iterations run at once.', { maximum: 100, default: 1 }),
-        task: { $ref: '#/definitions/nestedTask' },
+        task: { $ref: '#/definitions/nestedTask', description: 'The task to run for each input; {{input}} is the current input.' },
       },
     },
     run_pipeline: {
