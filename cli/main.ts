@@ -3,6 +3,7 @@
 // (ink, onnxruntime, DuckDB) out of the validate path: they load per command.
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import packageJson from '../package.json' with { type: 'json' };
 import { UsageError } from '../engine/diagnostics.js';
 import { buildPipelineSchema } from '../engine/spec/pipeline-schema.js';
 import { findPipelineFiles, loadPipelineSet } from '../engine/spec/pipeline-set.js';
@@ -15,7 +16,7 @@ import { styleFor } from './terminal-style.js';
 export function createProgram(): Command {
   const program = new Command('sluice')
     .description('Declarative ML pipelines: validate, schedule and run DAGs of tasks written in YAML.')
-    .version('0.1.0')
+    .version(packageJson.version)
     .showHelpAfterError('(run sluice --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
@@ -26,6 +27,7 @@ export function createProgram(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
     .option('--json', 'same as --format json')
     .option('--strict', 'treat warnings (unused parameter, a task that can never run, …) as errors')
+    .addHelpText('after', '\nExit status: 0 valid, 1 invalid, 2 usage or I/O error, 70 internal error (a bug in Sluice).')
     .action(async (paths: string[], options: { format: DiagnosticFormat; json?: boolean; strict?: boolean }) => {
       const format: DiagnosticFormat = options.json ? 'json' : options.format;
       process.exitCode = await validate(paths, format, options.strict ?? false);
