@@ -5,16 +5,18 @@ import { distance } from 'fastest-levenshtein';
 
 /** The candidate closest to `word`, when it is close enough to be a likely typo. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const list = [...candidates]; // may be a one-shot iterator such as map.keys()
   const lower = word.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const candidate of candidates) {
+  for (const candidate of list) {
     if (candidate === word) continue;
     const candidateLower = candidate.toLowerCase();
     if (candidateLower === lower) return candidate;
     // Separators differ more often than letters: depends-on, dependsOn, depends_on.
     if (normalizeSeparators(candidateLower) === normalizeSeparators(lower)) return candidate;
-    const d = distance(lower, candidateLower);
+    // Two swapped letters (trian → train) are one slip, though two edits.
+    const d = isAdjacentSwap(lower, candidateLower) ? 1 : distance(lower, candidateLower);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
@@ -22,7 +24,23 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   }
   // One or two letters are too short for an edit distance to mean anything.
   const allowed = word.length < 3 ? 0 : Math.max(1, Math.floor(word.length / 3));
-  return bestDistance <= allowed ? best : undefined;
+  if (bestDistance <= allowed) return best;
+  return containingPart(lower, list);
+}
+
+function isAdjacentSwap(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  const differ: number[] = [];
+  for (let i = 0; i < a.length && differ.length <= 2; i++) if (a[i] !== b[i]) differ.push(i);
+  const [i, j] = differ;
+  return differ.length === 2 && j === i! + 1 && a[i!] === b[j] && a[j] === b[i!];
+}
+
+/** A word that is one whole part of exactly one candidate: retries → max_retries. */
+function containingPart(lower: string, candidates: readonly string[]): string | undefined {
+  if (lower.length < 4) return undefined;
+  const matches = candidates.filter((c) => c.toLowerCase().split(/[-_.]/).includes(lower));
+  return matches.length === 1 ? matches[0] : undefined;
 }
 
 function normalizeSeparators(s: string): string {

@@ -8,7 +8,7 @@ import { TaskGraph } from './task-graph.js';
 export function checkDependencies(ctx: CheckContext): TaskGraph | undefined {
   for (const duplicate of ctx.duplicateTasks) {
     const first = ctx.taskByKey.get(duplicate.key)!;
-    ctx.error([...duplicate.path, 'task_key'], 'duplicate-task-key', (lineOf) => {
+    ctx.error([...duplicate.path, 'task_key'], 'duplicate-task-key', ({ lineOf }) => {
       const line = lineOf([...first.path, 'task_key']);
       return `duplicate task_key '${duplicate.key}'${line ? ` (first defined on line ${line})` : ''}; task keys must be unique`;
     });

@@ -8,13 +8,22 @@ export type PathSegment = string | number;
 export interface Finding {
   severity: Severity;
   code: string;
-  /** A function when the message itself names a place, e.g. the line of a first definition. */
-  message: string | ((lineOf: (path: readonly PathSegment[]) => number | undefined) => string);
+  /**
+   * A function when the message needs the source: the line of a first
+   * definition, or a value as written (1.10, which YAML reads as 1.1).
+   */
+  message: string | ((source: SourceLookup) => string);
   path: readonly PathSegment[];
   /** Point at the key of the last path segment, or at its value. */
   part: 'key' | 'value';
   /** Point at this text inside the string value (one reference, one cron field). */
   needle?: string;
+}
+
+export interface SourceLookup {
+  lineOf(path: readonly PathSegment[]): number | undefined;
+  /** The text of the value at the path, as written in the file. */
+  textOf(path: readonly PathSegment[]): string | undefined;
 }
 
 /** How many nodes aliases may add when expanded; "billion laughs" documents need billions. */

@@ -88,8 +88,7 @@ export class PipelineLoader {
     const findings = checkSchema(value, this.validator);
     const ctx = new CheckContext(value);
     const graph = checkDependencies(ctx);
-    const usedParameters = checkReferences(ctx, graph);
-    checkParameters(ctx, usedParameters);
+    checkParameters(ctx, checkReferences(ctx, graph));
     checkRetryBounds(ctx);
     checkSchedule(ctx);
     findings.push(...ctx.findings);

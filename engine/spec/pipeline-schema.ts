@@ -2,10 +2,12 @@
 // the registered task types. `schemas/pipeline.schema.json` is its output.
 import { CORE_TASK_TYPES, type JsonSchema, type TaskTypeDefinition } from '../task-types.js';
 
-export const TASK_KEY_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_-]{0,99}$';
-export const PIPELINE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$';
-export const PARAMETER_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,99}$';
-export const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+export const TASK_KEY_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_-]*$';
+export const PIPELINE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
+/** Task keys, pipeline and parameter names end up in file names, URLs and environment variables. */
+export const MAX_NAME_LENGTH = 100;
+/** Parameter and environment variable names: a parameter also becomes $SLUICE_PARAM_<NAME>. */
+export const IDENTIFIER_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 
 export const RUN_IF_VALUES = [
   'all_success', 'at_least_one_success', 'none_failed', 'all_done', 'at_least_one_failed', 'all_failed',
@@ -18,10 +20,9 @@ export const CATCHUP_POLICIES = ['none', 'latest', 'all'] as const;
 
 /** Human words for the patterns above, used in error messages. */
 export const PATTERN_RULES: Record<string, string> = {
-  [TASK_KEY_PATTERN]: "letters, digits, '_' and '-', at most 100 characters",
-  [PIPELINE_NAME_PATTERN]: "letters, digits, '_', '.' and '-', starting with a letter or digit, at most 100 characters",
-  [PARAMETER_NAME_PATTERN]: "letters, digits and '_', not starting with a digit (it becomes $SLUICE_PARAM_<NAME>)",
-  [ENV_NAME_PATTERN]: "letters, digits and '_', not starting with a digit",
+  [TASK_KEY_PATTERN]: "letters, digits, '_' and '-'",
+  [PIPELINE_NAME_PATTERN]: "letters, digits, '_', '.' and '-', starting with a letter or digit",
+  [IDENTIFIER_PATTERN]: "letters, digits and '_', not starting with a digit",
 };
 
 const scalar = (description: string): JsonSchema => ({ type: ['string', 'number', 'boolean'], description });
@@ -44,7 +45,7 @@ function executionSettings(): Record<string, JsonSchema> {
     timeout_seconds: int(0, 'Kill an attempt (its whole process tree) after this many seconds; 0 means no timeout.', { default: 0 }),
     env: {
       type: 'object', description: 'Environment variables for the process; values may hold references.',
-      propertyNames: { pattern: ENV_NAME_PATTERN }, additionalProperties: scalar('Value of the variable.'),
+      propertyNames: { pattern: IDENTIFIER_PATTERN }, additionalProperties: scalar('Value of the variable.'),
     },
     working_dir: { type: 'string', minLength: 1, description: "Directory the process starts in, relative to the pipeline file's folder." },
   };
@@ -85,7 +86,7 @@ function coreTypeSchemas(): Record<string, JsonSchema> {
       type: 'object', additionalProperties: false, required: ['pipeline'],
       description: 'Run another pipeline as a child run and wait for it.',
       properties: {
-        pipeline: { type: 'string', pattern: PIPELINE_NAME_PATTERN, description: 'Name of the pipeline to run.' },
+        pipeline: { type: 'string', pattern: PIPELINE_NAME_PATTERN, maxLength: MAX_NAME_LENGTH, description: 'Name of the pipeline to run.' },
         parameters: { type: 'object', additionalProperties: scalar('Parameter value; may hold references.'), description: "Values for the child pipeline's parameters." },
       },
     },
@@ -111,14 +112,14 @@ export function buildPipelineSchema(taskTypes: readonly TaskTypeDefinition[]): J
     additionalProperties: false,
     required: ['name', 'tasks'],
     properties: {
-      name: { type: 'string', pattern: PIPELINE_NAME_PATTERN, description: 'Unique name of the pipeline; runs, schedules and run_pipeline refer to it.' },
+      name: { type: 'string', pattern: PIPELINE_NAME_PATTERN, maxLength: MAX_NAME_LENGTH, description: 'Unique name of the pipeline; runs, schedules and run_pipeline refer to it.' },
       description: { type: 'string', description: 'What the pipeline does, for people.' },
       parameters: {
         type: 'array', description: 'Job parameters: {{job.parameters.<name>}} in tasks, $SLUICE_PARAM_<NAME> in processes, --param name=value on the command line.',
         items: {
           type: 'object', additionalProperties: false, required: ['name'],
           properties: {
-            name: { type: 'string', pattern: PARAMETER_NAME_PATTERN, description: 'Parameter name.' },
+            name: { type: 'string', pattern: IDENTIFIER_PATTERN, maxLength: MAX_NAME_LENGTH, description: 'Parameter name.' },
             type: { enum: [...PARAMETER_TYPES], default: 'string', description: 'Type that the default and given values must have.' },
             default: scalar('Value used when a run does not set one; without a default the parameter must be given.'),
             description: { type: 'string', description: 'What the parameter means.' },
@@ -162,7 +163,7 @@ export function buildPipelineSchema(taskTypes: readonly TaskTypeDefinition[]): J
 
 function taskCommonProperties(): Record<string, JsonSchema> {
   return {
-    task_key: { type: 'string', pattern: TASK_KEY_PATTERN, description: 'Unique name of the task within the pipeline.' },
+    task_key: { type: 'string', pattern: TASK_KEY_PATTERN, maxLength: MAX_NAME_LENGTH, description: 'Unique name of the task within the pipeline.' },
     description: { type: 'string', description: 'What the task does, for people.' },
     depends_on: {
       type: 'array', description: 'Tasks that must settle before this one starts.',

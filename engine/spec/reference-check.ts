@@ -2,9 +2,9 @@
 // namespace, declared parameters, and that a task reads only upstream tasks.
 import { classifyReference } from '../template/reference-grammar.js';
 import { parseTemplate } from '../template/parse.js';
-import { didYouMean, hint } from '../suggest.js';
+import { closest, didYouMean, hint } from '../suggest.js';
 import type { CheckContext, RawTask } from './check-context.js';
-import { isRecord } from './path-names.js';
+import { isRecord, yamlTypeName } from './path-names.js';
 import type { TaskGraph } from './task-graph.js';
 import type { PathSegment } from './finding.js';
 
@@ -17,18 +17,29 @@ interface Scope {
   insideForEach: boolean;
 }
 
-export function checkReferences(ctx: CheckContext, graph: TaskGraph | undefined): Set<string> {
+export interface ReferenceUse {
+  /** Parameters that some reference reads. */
+  usedParameters: Set<string>;
+  /** Whether any reference was wrong: then "unused parameter" would mostly echo it. */
+  hadErrors: boolean;
+}
+
+export function checkReferences(ctx: CheckContext, graph: TaskGraph | undefined): ReferenceUse {
   const declared = declaredParameters(ctx);
   const used = new Set<string>();
+  let hadErrors = false;
   const visitString = (text: string, path: PathSegment[], scope: Scope) => {
     if (!text.includes('{{')) return;
     const parsed = parseTemplate(text);
     for (const error of parsed.errors) {
+      hadErrors = true;
       ctx.errorInString(path, text.slice(error.offset, error.offset + error.length), 'bad-reference', error.message);
     }
     for (const reference of parsed.references) {
       const problem = referenceProblem(reference.path, scope, declared, ctx, graph, used);
-      if (problem) ctx.errorInString(path, reference.raw, 'bad-reference', problem);
+      if (!problem) continue;
+      hadErrors = true;
+      ctx.errorInString(path, reference.raw, 'bad-reference', problem);
     }
   };
   const walk = (value: unknown, path: PathSegment[], scope: Scope): void => {
@@ -49,7 +60,7 @@ export function checkReferences(ctx: CheckContext, graph: TaskGraph | undefined)
     walk(task.value, task.path, { task, insideForEach: false });
     checkForEach(ctx, task);
   }
-  return used;
+  return { usedParameters: used, hadErrors };
 }
 
 function referenceProblem(
@@ -72,6 +83,10 @@ function referenceProblem(
       const owner = scope.task.key;
       if (!ctx.taskByKey.has(ref.task)) return `${shown} names unknown task '${ref.task}'${didYouMean(ref.task, ctx.taskByKey.keys())}`;
       if (ref.task === owner) return `task '${owner}' cannot read its own ${ref.kind === 'task-value' ? 'values' : 'result_state'} in ${shown}`;
+      if (ref.kind === 'task-value' && 'condition' in ctx.taskByKey.get(ref.task)!.value) {
+        return `${shown} reads values of condition task '${ref.task}', which sets none; ` +
+          `follow its outcome with depends_on: [{ task_key: ${ref.task}, outcome: "true" }]`;
+      }
       if (graph && !graph.isUpstream(ref.task, owner)) {
         return `task '${owner}' reads ${shown} but does not run after '${ref.task}'; add '${ref.task}' to its depends_on`;
       }
@@ -90,24 +105,32 @@ function checkForEach(ctx: CheckContext, task: RawTask): void {
     ctx.error([...base, 'task', 'for_each'], 'nested-for-each',
       `for_each cannot be nested (task '${task.key}'); move the inner loop into a task of its own that depends on this one`, 'key');
   }
-  if (typeof loop.inputs === 'string' && !loop.inputs.includes('{{')) {
-    let parsed: unknown;
+  let inputs = loop.inputs;
+  if (typeof inputs === 'string' && !inputs.includes('{{')) {
     try {
-      parsed = JSON.parse(loop.inputs);
-    } catch (error) {
+      inputs = JSON.parse(inputs);
+    } catch {
       ctx.error([...base, 'inputs'], 'bad-for-each-inputs',
-        `for_each inputs of task '${task.key}' is not a JSON array (${(error as Error).message}); write e.g. '[1, 2, 3]' or a YAML list`);
+        `for_each inputs of task '${task.key}' is not a JSON array; quote strings and separate items with commas, ` +
+        `e.g. '["us", "eu"]', or write a YAML list`);
       return;
     }
-    if (!Array.isArray(parsed)) {
-      ctx.error([...base, 'inputs'], 'bad-for-each-inputs', `for_each inputs of task '${task.key}' must be a JSON array; found JSON ${typeof parsed}`);
+    if (!Array.isArray(inputs)) {
+      ctx.error([...base, 'inputs'], 'bad-for-each-inputs', `for_each inputs of task '${task.key}' must be a JSON array; found ${yamlTypeName(inputs)}`);
+      return;
     }
+  }
+  if (Array.isArray(inputs) && inputs.length === 0) {
+    ctx.warning([...base, 'inputs'], 'empty-for-each', `for_each inputs of task '${task.key}' is empty, so the task never runs an iteration`);
   }
 }
 
+/** Declared parameter names, also under a misspelled `parameters` key, which is reported on its own. */
 function declaredParameters(ctx: CheckContext): Set<string> {
   const names = new Set<string>();
-  if (!Array.isArray(ctx.root.parameters)) return names;
-  for (const p of ctx.root.parameters) if (isRecord(p) && typeof p.name === 'string') names.add(p.name);
+  const key = 'parameters' in ctx.root ? 'parameters' : Object.keys(ctx.root).find((k) => closest(k, ['parameters']) === 'parameters');
+  const list = key === undefined ? undefined : ctx.root[key];
+  if (!Array.isArray(list)) return names;
+  for (const p of list) if (isRecord(p) && typeof p.name === 'string') names.add(p.name);
   return names;
 }

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { didYouMean, listChoices } from '../suggest.js';
+import { closest, didYouMean, listChoices } from '../suggest.js';
 import type { JsonSchema } from '../task-types.js';
 import { describeOwner, describeSubject, isRecord, truncate, valueAt, yamlTypeName } from './path-names.js';
 import { PATTERN_RULES } from './pipeline-schema.js';
@@ -63,12 +63,20 @@ class SchemaErrorReporter {
 
   report(errors: AjvError[]): Finding[] {
     const out: Finding[] = [];
-    const unionPaths = errors.filter((e) => e.keyword === 'anyOf').map((e) => e.schemaPath);
     const typeChoicePaths = errors.filter((e) => e.keyword === 'oneOf').map((e) => e.schemaPath);
+    // A union (string or map, say) whose value has the type of one branch is
+    // judged by that branch alone: "outcome must be true or false" helps,
+    // "must be a string or a map" about a map does not.
+    const unions = errors.filter((e) => e.keyword === 'anyOf').map((e) => ({ error: e, branch: branchOfType(e) }));
+    const skipped = (error: AjvError) => {
+      if (typeChoicePaths.some((p) => error.schemaPath.startsWith(`${p}/`))) return true;
+      return unions.some(({ error: union, branch }) => {
+        if (error === union) return branch !== undefined;
+        return error.schemaPath.startsWith(`${union.schemaPath}/`) && !error.schemaPath.startsWith(`${union.schemaPath}/${branch}/`);
+      });
+    };
     for (const error of errors) {
-      // Errors inside a union's branches or the "one type key" choice are summarized by the union's own error.
-      if (typeChoicePaths.some((p) => error.schemaPath.startsWith(`${p}/`))) continue;
-      if (error.keyword !== 'anyOf' && unionPaths.some((p) => error.schemaPath.startsWith(`${p}/`))) continue;
+      if (skipped(error)) continue;
       const finding = this.describe(error, errors);
       if (finding) out.push(finding);
     }
@@ -87,10 +95,18 @@ class SchemaErrorReporter {
         return this.at([...path, key], 'key', 'unknown-key',
           `unknown key '${key}' in ${describeOwner(path, root)}${didYouMean(key, allowed)}`);
       }
-      case 'required':
-        return this.at(path, 'value', 'missing-key', `${describeOwner(path, root)} is missing '${p.missingProperty}'`);
+      case 'required': {
+        const missing = String(p.missingProperty);
+        if (typoOf(missing, error.instancePath, all)) return undefined; // the unknown-key error names it
+        // Point at the key that owns the map (condition:, for_each:); a task in a list has none.
+        const part = typeof path[path.length - 1] === 'string' ? 'key' : 'value';
+        return this.at(path, part, 'missing-key', `${describeOwner(path, root)} is missing '${missing}'`);
+      }
       case 'type':
         return this.at(path, 'value', 'wrong-type', this.typeMessage(path, subject, p.type, error.data));
+      case 'maxLength':
+        return this.at(path, 'value', 'too-long',
+          `${String(path[path.length - 1])} is ${String(error.data).length} characters long; at most ${p.limit} are allowed`);
       case 'enum': {
         const choices = (p.allowedValues as unknown[]).filter((v) => typeof v === 'string') as string[];
         const found = String(error.data);
@@ -102,7 +118,7 @@ class SchemaErrorReporter {
         if (error.propertyName !== undefined) {
           return this.at([...path, error.propertyName], 'key', 'bad-name', `'${error.propertyName}' in ${describeOwner(path, root)} is not a valid name: use ${rule}`);
         }
-        return this.at(path, 'value', 'bad-name', `${subject} '${truncate(String(error.data))}' is not valid: use ${rule}`);
+        return this.at(path, 'value', 'bad-name', `${String(path[path.length - 1])} '${truncate(String(error.data))}' is not valid: use ${rule}`);
       }
       case 'propertyNames':
         return undefined; // reported by the nested pattern error, which names the key
@@ -125,7 +141,7 @@ class SchemaErrorReporter {
     }
   }
 
-  private typeMessage(path: PathSegment[], subject: string, expected: string | string[], data: unknown): string {
+  private typeMessage(path: PathSegment[], subject: string, expected: string | string[], data: unknown): Finding['message'] {
     const wanted = listChoices((Array.isArray(expected) ? expected : [expected]).map(typeWord));
     const base = `${subject} must be ${wanted}; found ${yamlTypeName(data)}`;
     const last = path[path.length - 1];
@@ -133,6 +149,13 @@ class SchemaErrorReporter {
       return `${base}. command takes the program and its arguments as a list, e.g. [python3, train.py]; for a shell line use 'shell:'`;
     }
     if (path.length === 0) return `a pipeline file must be a map with 'name' and 'tasks'; found ${yamlTypeName(data)}`;
+    if (isRecord(data)) {
+      // `[echo, {{job.name}}]`: unquoted, YAML reads the braces as a map.
+      return ({ textOf }) => {
+        const written = textOf(path);
+        return written?.startsWith('{{') ? `${subject} must be quoted: YAML reads an unquoted {{…}} as a map; write "${written}"` : base;
+      };
+    }
     return base;
   }
 
@@ -161,9 +184,23 @@ class SchemaErrorReporter {
       `${owner} has ${present.length} types (${present.join(', ')}); a task does one thing, so split it into ${present.length} tasks`);
   }
 
-  private at(path: PathSegment[], part: 'key' | 'value', code: string, message: string): Finding {
+  private at(path: PathSegment[], part: 'key' | 'value', code: string, message: Finding['message']): Finding {
     return { severity: 'error', code, message, path, part };
   }
+}
+
+/** The one branch of an anyOf whose `type` matches the value, when exactly one does. */
+function branchOfType(error: AjvError): number | undefined {
+  const branches = error.schema as JsonSchema[];
+  const type = Array.isArray(error.data) ? 'array' : error.data === null ? 'null' : typeof error.data === 'object' ? 'object' : typeof error.data;
+  const matching = branches.flatMap((branch, i) => (branch.type === type ? [i] : []));
+  return matching.length === 1 ? matching[0] : undefined;
+}
+
+/** Whether an unknown key next to a missing one is its misspelling. */
+function typoOf(missing: string, instancePath: string, all: AjvError[]): boolean {
+  return all.some((e) => e.keyword === 'additionalProperties' && e.instancePath === instancePath &&
+    closest(String(e.params.additionalProperty), [missing]) === missing);
 }
 
 function describeUnion(branches: JsonSchema[]): string {

@@ -3,41 +3,50 @@
 import { createRequire } from 'node:module';
 import { closest } from '../suggest.js';
 import type { CheckContext } from './check-context.js';
+import type { Finding } from './finding.js';
+import type { ReferenceUse } from './reference-check.js';
 import { isRecord, yamlTypeName } from './path-names.js';
 import type { PathSegment } from './finding.js';
 
-export function checkParameters(ctx: CheckContext, used: ReadonlySet<string>): void {
+export function checkParameters(ctx: CheckContext, references: ReferenceUse): void {
   if (!Array.isArray(ctx.root.parameters)) return;
-  const seen = new Set<string>();
+  const firstIndex = new Map<string, number>();
   ctx.root.parameters.forEach((parameter, index) => {
     if (!isRecord(parameter) || typeof parameter.name !== 'string') return;
     const path: PathSegment[] = ['parameters', index];
     const name = parameter.name;
-    if (seen.has(name)) ctx.error([...path, 'name'], 'duplicate-parameter', `parameter '${name}' is declared twice`);
-    seen.add(name);
+    const first = firstIndex.get(name);
+    if (first !== undefined) {
+      ctx.error([...path, 'name'], 'duplicate-parameter', ({ lineOf }) => {
+        const line = lineOf(['parameters', first, 'name']);
+        return `parameter '${name}' is declared twice${line ? ` (first on line ${line})` : ''}`;
+      });
+    } else firstIndex.set(name, index);
     const type = typeof parameter.type === 'string' ? parameter.type : 'string';
     if ('default' in parameter) {
-      const problem = defaultMismatch(type, parameter.default);
-      if (problem) ctx.error([...path, 'default'], 'default-type', `default of parameter '${name}' ${problem}`);
+      const problem = defaultMismatch(name, type, parameter.default, [...path, 'default']);
+      if (problem) ctx.error([...path, 'default'], 'default-type', problem);
     }
-    if (!used.has(name)) {
+    if (!references.usedParameters.has(name) && !references.hadErrors) {
       ctx.warning([...path, 'name'], 'unused-parameter',
         `parameter '${name}' is never used as {{job.parameters.${name}}} (processes still see $SLUICE_PARAM_${name.toUpperCase()})`);
     }
   });
 }
 
-function defaultMismatch(type: string, value: unknown): string | undefined {
+function defaultMismatch(name: string, type: string, value: unknown, path: PathSegment[]): Finding['message'] | undefined {
+  const is = `default of parameter '${name}' is ${yamlTypeName(value)} but its type is`;
   switch (type) {
     case 'string':
-      return typeof value === 'string' ? undefined
-        : `is ${yamlTypeName(value)} but its type is string; quote it ("${String(value)}") so YAML keeps it as written`;
+      if (typeof value === 'string') return undefined;
+      // Quote the value as written: YAML has already turned 1.10 into 1.1.
+      return ({ textOf }) => `${is} string; quote it ("${textOf(path) ?? String(value)}") so YAML keeps it as written`;
     case 'number':
-      return typeof value === 'number' && Number.isFinite(value) ? undefined : `is ${yamlTypeName(value)} but its type is number`;
+      return typeof value === 'number' && Number.isFinite(value) ? undefined : `${is} number`;
     case 'integer':
-      return Number.isInteger(value) ? undefined : `is ${yamlTypeName(value)} but its type is integer`;
+      return Number.isInteger(value) ? undefined : `${is} integer`;
     case 'boolean':
-      return typeof value === 'boolean' ? undefined : `is ${yamlTypeName(value)} but its type is boolean (true or false)`;
+      return typeof value === 'boolean' ? undefined : `${is} boolean (true or false)`;
     default:
       return undefined;
   }

@@ -1,5 +1,6 @@
 // Reads a pipeline file's bytes and turns them into text, or into one located
 // error when they cannot be a pipeline: too large, binary, not UTF-8, empty.
+import { isUtf8 } from 'node:buffer';
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError, type Diagnostic } from '../diagnostics.js';
 
@@ -20,8 +21,8 @@ export function readPipelineFile(file: string): SourceText {
   }
   if (size > MAX_PIPELINE_BYTES) {
     return failure(file, 'file-too-large',
-      `file is ${formatMiB(size)}, larger than the ${formatMiB(MAX_PIPELINE_BYTES)} a pipeline file may have; ` +
-      'is this a data file? Large fan-outs belong in a for_each task');
+      `file is ${formatMiB(size)} (${size.toLocaleString('en-US')} bytes), larger than the ${formatMiB(MAX_PIPELINE_BYTES)} ` +
+      'a pipeline file may have; is this a data file? Large fan-outs belong in a for_each task');
   }
   let bytes: Buffer;
   try {
@@ -41,23 +42,35 @@ export function decodePipelineBytes(file: string, bytes: Uint8Array): SourceText
     const { line, col } = positionOfByte(bytes, nul);
     return failure(file, 'binary-file', `binary file (a NUL byte at offset ${nul}); a pipeline is YAML text`, line, col);
   }
-  // Decode leniently and look for the replacement character, which tells where
-  // the first invalid byte was; a fatal decoder would only say "invalid".
-  const text = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false }).decode(bytes);
-  const bad = text.indexOf('\uFFFD');
-  if (bad >= 0 && !containsEncodedReplacementChar(bytes)) {
-    const { line, col } = positionOfChar(text, bad);
-    const offset = Buffer.byteLength(text.slice(0, bad), 'utf8');
+  // Keep a byte-order mark in the text, so that character positions map to byte offsets.
+  const text = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(bytes);
+  if (!isUtf8(bytes)) {
+    const { offset, index } = firstInvalidByte(bytes, text);
+    const { line, col } = positionOfChar(text, index);
     const byte = (bytes[offset] ?? 0).toString(16).padStart(2, '0');
     return failure(file, 'not-utf8',
       `file is not valid UTF-8 (byte 0x${byte} at offset ${offset}); save it as UTF-8`, line, col);
   }
-  if (text.trim() === '') return failure(file, 'empty-file', 'file is empty; a pipeline needs at least `name` and `tasks`');
-  return { ok: true, text };
+  if (text.trim() === '' || text === '\uFEFF') return failure(file, 'empty-file', 'file is empty; a pipeline needs at least `name` and `tasks`');
+  // Editors do not count a byte-order mark as a column; neither do we.
+  return { ok: true, text: text.startsWith('\uFEFF') ? text.slice(1) : text };
 }
 
-function containsEncodedReplacementChar(bytes: Uint8Array): boolean {
-  return Buffer.from(bytes).includes(Buffer.from([0xef, 0xbf, 0xbd]));
+/**
+ * A lenient decoder turns each invalid sequence into U+FFFD; the first such
+ * character whose bytes are not a real, encoded U+FFFD marks the spot.
+ */
+function firstInvalidByte(bytes: Uint8Array, text: string): { offset: number; index: number } {
+  let offset = 0;
+  let index = 0;
+  for (const char of text) {
+    const encoded = Buffer.byteLength(char, 'utf8');
+    const real = bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd;
+    if (char === '\uFFFD' && !real) return { offset, index };
+    offset += char === '\uFFFD' && !real ? 1 : encoded;
+    index += char.length;
+  }
+  return { offset: 0, index: 0 };
 }
 
 function positionOfByte(bytes: Uint8Array, offset: number): { line: number; col: number } {

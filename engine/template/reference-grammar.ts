@@ -81,9 +81,10 @@ function classifyJob(rest: string[], shown: string): ClassifiedReference {
 
 function classifyTime(which: 'start_time' | 'trigger_time', tail: string[], shown: string): ClassifiedReference {
   const [argument, ...extra] = tail;
-  if (argument !== undefined && extra.length === 0 && (TIME_ARGUMENTS as readonly string[]).includes(argument)) {
-    return { kind: 'time', which, argument: argument as TimeArgument };
-  }
+  const isArgument = argument !== undefined && (TIME_ARGUMENTS as readonly string[]).includes(argument);
+  if (isArgument && extra.length === 0) return { kind: 'time', which, argument: argument as TimeArgument };
   const choices = `use one of ${listChoices([...TIME_ARGUMENTS])}`;
-  return { kind: 'invalid', message: `${shown} needs a time argument${argument === undefined ? `; ${choices}` : hint(argument, TIME_ARGUMENTS, choices)}` };
+  if (argument === undefined) return { kind: 'invalid', message: `${shown} needs a time argument; ${choices}` };
+  if (isArgument) return { kind: 'invalid', message: `${shown} has extra parts after '${argument}'` };
+  return { kind: 'invalid', message: `unknown time argument '${argument}' in ${shown}${hint(argument, TIME_ARGUMENTS, choices)}` };
 }
