@@ -8,7 +8,7 @@ import { isRecord, yamlTypeName } from './path-names.js';
 import type { TaskGraph } from './task-graph.js';
 import type { PathSegment } from './finding.js';
 
-/** Keys whose strings are names or prose, not templates. */
+/** Keys of a task (or a for_each's task) whose strings are names or prose, not templates. */
 const NOT_TEMPLATED = new Set(['task_key', 'description', 'depends_on', 'run_if', 'disabled']);
 
 interface Scope {
@@ -46,8 +46,9 @@ export function checkReferences(ctx: CheckContext, graph: TaskGraph | undefined)
     if (typeof value === 'string') visitString(value, path, scope);
     else if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i], scope));
     else if (isRecord(value)) {
+      const taskLevel = isTaskLevel(path);
       for (const [key, child] of Object.entries(value)) {
-        if (NOT_TEMPLATED.has(key)) continue;
+        if (taskLevel && NOT_TEMPLATED.has(key)) continue;
         if (key === 'pipeline' && path[path.length - 1] === 'run_pipeline') continue;
         const insideForEach = scope.insideForEach || (key === 'task' && path[path.length - 1] === 'for_each');
         walk(child, [...path, key], { ...scope, insideForEach });
@@ -61,6 +62,12 @@ export function checkReferences(ctx: CheckContext, graph: TaskGraph | undefined)
     checkForEach(ctx, task);
   }
   return { usedParameters: used, hadErrors };
+}
+
+/** A task itself (['tasks', i]) or the task of a for_each; deeper maps (env, parameters) hold user names. */
+function isTaskLevel(path: readonly PathSegment[]): boolean {
+  const last = path.length - 1;
+  return (path.length === 2 && path[0] === 'tasks') || (path[last] === 'task' && path[last - 1] === 'for_each');
 }
 
 function referenceProblem(

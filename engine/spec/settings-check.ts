@@ -52,20 +52,28 @@ function defaultMismatch(name: string, type: string, value: unknown, path: PathS
   }
 }
 
+/** Checks the settings a task ends up with: its own keys over task_defaults. */
 export function checkRetryBounds(ctx: CheckContext): void {
-  const check = (settings: unknown, path: PathSegment[], owner: string) => {
-    if (!isRecord(settings)) return;
-    const { min_retry_interval_millis: min, max_retry_interval_millis: max } = settings;
-    if (typeof min === 'number' && typeof max === 'number' && max < min) {
-      ctx.error([...path, 'max_retry_interval_millis'], 'retry-bounds',
-        `max_retry_interval_millis (${max}) of ${owner} is below min_retry_interval_millis (${min})`);
-    }
+  const defaults = isRecord(ctx.root.task_defaults) ? ctx.root.task_defaults : {};
+  const check = (settings: Record<string, unknown>, path: PathSegment[], owner: string) => {
+    const min = settings.min_retry_interval_millis ?? defaults.min_retry_interval_millis;
+    const max = settings.max_retry_interval_millis ?? defaults.max_retry_interval_millis;
+    if (typeof min !== 'number' || typeof max !== 'number' || max >= min) return;
+    const inherited = settings !== defaults &&
+      !('min_retry_interval_millis' in settings && 'max_retry_interval_millis' in settings);
+    const where = 'max_retry_interval_millis' in settings ? 'max_retry_interval_millis' : 'min_retry_interval_millis';
+    const at = where in settings ? [...path, where] : ['task_defaults', 'max_retry_interval_millis'];
+    ctx.error(at, 'retry-bounds',
+      `max_retry_interval_millis (${max}) of ${owner} is below min_retry_interval_millis (${min})${inherited ? ', counting task_defaults' : ''}`);
   };
-  check(ctx.root.task_defaults, ['task_defaults'], 'task_defaults');
+  check(defaults, ['task_defaults'], 'task_defaults');
   for (const task of ctx.tasks) {
-    check(task.value, task.path, `task '${task.key}'`);
+    const own = 'min_retry_interval_millis' in task.value || 'max_retry_interval_millis' in task.value;
+    if (own) check(task.value, task.path, `task '${task.key}'`);
     const loop = task.value.for_each;
-    if (isRecord(loop)) check(loop.task, [...task.path, 'for_each', 'task'], `the for_each task of '${task.key}'`);
+    if (isRecord(loop) && isRecord(loop.task) && ('min_retry_interval_millis' in loop.task || 'max_retry_interval_millis' in loop.task)) {
+      check(loop.task, [...task.path, 'for_each', 'task'], `the for_each task of '${task.key}'`);
+    }
   }
 }
 
