@@ -63,7 +63,7 @@ async function validate(paths: string[], format: DiagnosticFormat, strict: boole
   const reports: FileReport[] = loaded.map((l) => ({
     file: l.file,
     text: l.text,
-    diagnostics: l.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col),
+    diagnostics: l.diagnostics,
     summary: l.pipeline ? { name: l.pipeline.name, tasks: l.pipeline.tasks.length } : undefined,
   }));
   if (reports.length === 0) throw new UsageError(`no pipeline files (*.yaml, *.yml) in ${paths.join(', ')}`);

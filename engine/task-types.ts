@@ -14,4 +14,3 @@ export interface TaskTypeDefinition {
 
 /** Task types the engine runs itself; built-in types may not reuse these names. */
 export const CORE_TASK_TYPES = ['command', 'shell', 'condition', 'for_each', 'run_pipeline'] as const;
-export type CoreTaskType = (typeof CORE_TASK_TYPES)[number];

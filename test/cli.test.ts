@@ -1,18 +1,13 @@
 // Drives the built `sluice` command as a user would (npm test builds first).
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildPipelineSchema } from '../engine/spec/pipeline-schema.js';
 import { builtinTaskTypes } from '../tasks/index.js';
+import { runSluice } from './run-sluice.js';
 
-const SLUICE = resolve('dist/bin/sluice.js');
-
-function sluice(args: string[], cwd = process.cwd()) {
-  const result = spawnSync(process.execPath, [SLUICE, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const sluice = runSluice;
 
 function folder(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));

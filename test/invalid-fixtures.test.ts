@@ -4,8 +4,7 @@
 // that folder for the format. Inputs that must not be committed (a 10 MB
 // file) or are awkward to keep in git (binary, other encodings) are generated
 // by the second describe.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../engine/diagnostics.js';
 import { PipelineLoader } from '../engine/spec/pipeline-loader.js';
 import { builtinTaskTypes } from '../tasks/index.js';
+import { PROJECT_ROOT, runSluice } from './run-sluice.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/invalid/', import.meta.url));
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = PROJECT_ROOT;
 const loader = new PipelineLoader(builtinTaskTypes);
 
 const show = (diagnostics: readonly Diagnostic[]) =>
@@ -189,19 +189,9 @@ describe('inputs that are generated rather than committed', () => {
 });
 
 describe('sluice validate on two broken fixtures at once', () => {
-  const SLUICE = join(ROOT, 'dist/bin/sluice.js');
   const a = relative(ROOT, join(FIXTURES, 'unknown-dependency.yaml'));
   const b = relative(ROOT, join(FIXTURES, 'duplicate-task-key.yaml'));
-  const run = (...args: string[]) => {
-    const result = spawnSync(process.execPath, [SLUICE, 'validate', ...args], {
-      cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' },
-    });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  };
-
-  beforeAll(() => {
-    if (!existsSync(SLUICE)) throw new Error('dist/bin/sluice.js is missing; run `npm run build` first (npm test does)');
-  });
+  const run = (...args: string[]) => runSluice(['validate', ...args], ROOT);
 
   it('prints file:line:col, the source line and a caret for each file, and exits 1', () => {
     const { code, stdout, stderr } = run(a, b);

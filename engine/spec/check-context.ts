@@ -77,9 +77,3 @@ function readDependencies(task: Record<string, unknown>, taskPath: PathSegment[]
   });
   return out;
 }
-
-/** The type key of a task or nested task, when it has exactly one of the known ones. */
-export function taskTypeOf(task: Record<string, unknown>, typeKeys: readonly string[]): string | undefined {
-  const present = typeKeys.filter((key) => key in task);
-  return present.length === 1 ? present[0] : undefined;
-}

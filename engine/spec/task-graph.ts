@@ -18,6 +18,7 @@ export class TaskGraph {
   private readonly dependentsOf = new Map<string, string[]>();
   /** `from\0to` of every edge: membership in O(1), where a sink may have thousands of dependencies. */
   private readonly edgeKeys = new Set<string>();
+  private ordering?: { ordered: readonly string[]; blocked: ReadonlySet<string> };
   private ancestors?: Map<string, Uint32Array>;
   private indexOf?: Map<string, number>;
 
@@ -50,7 +51,8 @@ export class TaskGraph {
    * Tasks in an order where every dependency comes first (Kahn's algorithm),
    * and the tasks left over because they sit on or behind a cycle.
    */
-  private order(): { ordered: string[]; blocked: Set<string> } {
+  private order(): { ordered: readonly string[]; blocked: ReadonlySet<string> } {
+    if (this.ordering) return this.ordering;
     const waiting = new Map<string, number>();
     const ready: string[] = [];
     for (const key of this.keys) {
@@ -70,7 +72,8 @@ export class TaskGraph {
       }
     }
     const blocked = new Set([...waiting].filter(([, left]) => left > 0).map(([key]) => key));
-    return { ordered, blocked };
+    this.ordering = { ordered, blocked };
+    return this.ordering;
   }
 
   isAcyclic(): boolean {
@@ -78,7 +81,7 @@ export class TaskGraph {
   }
 
   /** Tasks in an order where every dependency comes first; only for acyclic graphs. */
-  topologicalOrder(): string[] {
+  topologicalOrder(): readonly string[] {
     return this.order().ordered;
   }
 
@@ -90,7 +93,7 @@ export class TaskGraph {
    * and the rest peeled again, until nothing is left.
    */
   cycles(): string[][] {
-    let { blocked } = this.order();
+    let blocked = new Set(this.order().blocked);
     const cycles: string[][] = [];
     while (blocked.size > 0) {
       const start = [...blocked].sort()[0]!;

@@ -7,8 +7,6 @@ import type { Document, LineCounter, Node, YAMLError } from 'yaml';
 import type { Diagnostic, SourceSpan } from '../diagnostics.js';
 import { MAX_ALIAS_EXPANSION, type Finding, type PathSegment, type SourceLookup } from './finding.js';
 
-export type { PathSegment } from './finding.js';
-
 const require = createRequire(import.meta.url);
 let loaded: typeof YamlLib | undefined;
 const yamlLib = (): typeof YamlLib => (loaded ??= require('yaml') as typeof YamlLib);

@@ -27,10 +27,6 @@ export interface ParsedTemplate {
 
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
 
-export function hasTemplate(text: string): boolean {
-  return text.includes('{{') || text.includes('\\{{');
-}
-
 export function parseTemplate(text: string): ParsedTemplate {
   const parts: TemplatePart[] = [];
   const references: TemplateReference[] = [];
