@@ -10,6 +10,7 @@ import { findPipelineFiles, loadPipelineSet } from '../engine/spec/pipeline-set.
 import { builtinTaskTypes } from '../tasks/index.js';
 import { count, formatGithub, formatJson, formatText, type DiagnosticFormat, type FileReport } from './diagnostic-format.js';
 import { formatGraph, type GraphFormat } from './graph-format.js';
+import { registerRunCommands } from './run-commands.js';
 import { createLoader } from './pipeline-loader.js';
 import { styleFor } from './terminal-style.js';
 
@@ -50,6 +51,7 @@ export function createProgram(): Command {
       else process.stdout.write(text);
     });
 
+  registerRunCommands(program);
   return program;
 }
 

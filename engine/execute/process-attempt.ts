@@ -1,0 +1,154 @@
+// One attempt of a task that starts a process (command, shell): render its
+// templates, record the attempt, launch it, enforce its timeout, and read
+// back its exit and its values.
+import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ExecutionSettings, TaskBody } from '../spec/model.js';
+import type { RunStore } from '../state/run-store.js';
+import type { AttemptState } from '../state/states.js';
+import type { TaskLauncher } from './launcher.js';
+import { renderWithScope, type ReferenceScope } from './references.js';
+import { readTaskValues } from './task-values.js';
+
+export interface ProcessUnit {
+  /** Task key, or `loop[i]` for an iteration. */
+  key: string;
+  settings: ExecutionSettings;
+  body: Extract<TaskBody, { type: 'command' | 'shell' }>;
+  scope: ReferenceScope;
+}
+
+export interface AttemptContext {
+  store: RunStore;
+  launcher: TaskLauncher;
+  runId: number;
+  runDir: string;
+  baseDir: string;
+  /** Identifies the state database in SLUICE_ATTEMPT_ID, so that recovery finds exactly its own processes. */
+  stateId: string;
+  killGraceMillis: number;
+  /** Environment every task process starts from. */
+  baseEnv: Readonly<Record<string, string>>;
+}
+
+export interface AttemptOutcome {
+  state: Exclude<AttemptState, 'RUNNING' | 'LOST'>;
+  exitCode: number | null;
+  /** For failures: what went wrong, with the end of stderr. */
+  message?: string;
+  values: Record<string, string>;
+  /** Whether the failure could change on another try (not a bad reference, say). */
+  retryable: boolean;
+}
+
+export interface RunningAttempt {
+  readonly attempt: number;
+  readonly outcome: Promise<AttemptOutcome>;
+  /** Stops the process tree; the outcome then reports CANCELED. */
+  cancel(): void;
+}
+
+const STDERR_TAIL_LINES = 10;
+const STDERR_TAIL_BYTES = 4096;
+
+export function startProcessAttempt(context: AttemptContext, unit: ProcessUnit, attempt: number): RunningAttempt {
+  const { store, runId } = context;
+  // One folder per task: its artifacts, and each attempt's logs and values
+  // side by side (one mkdir per attempt: this is on every task's path).
+  const taskDir = join(context.runDir, unit.key);
+  const attemptFile = (suffix: string) => join(taskDir, `attempt-${attempt}.${suffix}`);
+  const logs = { stdout: attemptFile('stdout.log'), stderr: attemptFile('stderr.log') };
+  let prepared: { argv: string[]; env: Record<string, string>; cwd: string };
+  try {
+    prepared = prepare(context, unit, attempt, taskDir, attemptFile('values'));
+  } catch (error) {
+    // A reference that cannot be resolved: the same on every try, so no process and no retry.
+    const message = (error as Error).message;
+    const now = Date.now();
+    store.startAttempt(runId, unit.key, attempt, now, null);
+    const outcome: AttemptOutcome = { state: 'FAILED', exitCode: null, message, values: {}, retryable: false };
+    return { attempt, outcome: Promise.resolve(outcome), cancel() {} };
+  }
+  store.startAttempt(runId, unit.key, attempt, Date.now(), logs);
+  const process = context.launcher.launch({ ...prepared, stdoutPath: logs.stdout, stderrPath: logs.stderr });
+  if (process.pid !== undefined) store.setAttemptProcess(runId, unit.key, attempt, process.pid, process.processStarted);
+
+  let stopped: 'canceled' | 'timedout' | undefined;
+  const timeout = unit.settings.timeoutSeconds > 0
+    ? setTimeout(() => {
+      stopped ??= 'timedout';
+      process.terminate(context.killGraceMillis);
+    }, unit.settings.timeoutSeconds * 1000)
+    : undefined;
+  const outcome = process.exit.then((exit): AttemptOutcome => {
+    if (timeout) clearTimeout(timeout);
+    if (stopped === 'canceled') return { state: 'CANCELED', exitCode: exit.exitCode, message: 'canceled', values: {}, retryable: false };
+    if (stopped === 'timedout') {
+      return { state: 'TIMEDOUT', exitCode: exit.exitCode, message: `timed out after ${unit.settings.timeoutSeconds} s${stderrTail(logs.stderr)}`, values: {}, retryable: true };
+    }
+    if (exit.startError) return { state: 'FAILED', exitCode: null, message: exit.startError, values: {}, retryable: false };
+    if (exit.exitCode !== 0) {
+      const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.exitCode}`;
+      return { state: 'FAILED', exitCode: exit.exitCode, message: `${how}${stderrTail(logs.stderr)}`, values: {}, retryable: true };
+    }
+    try {
+      return { state: 'SUCCESS', exitCode: 0, values: readTaskValues(prepared.env.SLUICE_OUTPUT!), retryable: false };
+    } catch (error) {
+      return { state: 'FAILED', exitCode: 0, message: (error as Error).message, values: {}, retryable: false };
+    }
+  });
+  return {
+    attempt,
+    outcome,
+    cancel() {
+      stopped ??= 'canceled';
+      process.terminate(context.killGraceMillis);
+    },
+  };
+}
+
+function prepare(context: AttemptContext, unit: ProcessUnit, attempt: number, taskDir: string, valuesFile: string) {
+  const render = (text: string, shellQuote = false) => renderWithScope(text, unit.scope, { shellQuote });
+  const argv = unit.body.type === 'command'
+    ? unit.body.argv.map((arg) => render(arg))
+    : ['bash', '-euo', 'pipefail', '-c', render(unit.body.script, true), `sluice:${unit.key}`];
+  const env: Record<string, string> = { ...context.baseEnv };
+  for (const [name, value] of Object.entries(unit.settings.env)) env[name] = render(value);
+  const artifacts = join(taskDir, 'artifacts');
+  mkdirSync(artifacts, { recursive: true });
+  env.SLUICE_OUTPUT = valuesFile;
+  env.SLUICE_ARTIFACTS = artifacts;
+  env.SLUICE_RUN_ID = String(context.runId);
+  env.SLUICE_TASK_KEY = unit.key;
+  env.SLUICE_ATTEMPT = String(attempt);
+  env.SLUICE_ATTEMPT_ID = attemptId(context.stateId, context.runId, unit.key, attempt);
+  const cwd = unit.settings.workingDir === undefined ? context.baseDir : resolve(context.baseDir, render(unit.settings.workingDir));
+  return { argv, env, cwd };
+}
+
+export function attemptId(stateId: string, runId: number, taskKey: string, attempt: number): string {
+  return `${stateId}/${runId}/${taskKey}/${attempt}`;
+}
+
+/** The last lines of an attempt's stderr, to show with its failure. */
+export function stderrTail(file: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, STDERR_TAIL_BYTES);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    const lines = buffer.toString('utf8').split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    if (size > length) lines.shift();
+    const tail = lines.slice(-STDERR_TAIL_LINES);
+    return tail.length === 0 ? '' : `; stderr ends:\n${tail.join('\n')}`;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,52 @@
+// What happens to a run whose runner died (kill -9, a crash, a reboot):
+// its attempts' processes are stopped and the attempts recorded as lost;
+// then the run is either made ready to go on (resume) or ended (cancel).
+import type { RunRow, RunStore } from '../state/run-store.js';
+import { isTerminalRunState, isTerminalTaskState } from '../state/states.js';
+import { attemptId } from './process-attempt.js';
+import { findProcessesByEnv, isProcessAlive, signalProcessGroup } from './process-control.js';
+
+export function isRunnerAlive(run: RunRow): boolean {
+  return run.runner_pid !== null && isProcessAlive(run.runner_pid, run.runner_started);
+}
+
+/**
+ * Stops what the dead runner left running and settles its attempts: LOST
+ * when the run will go on, CANCELED when it is being canceled. Tasks that
+ * had not finished go back to PENDING (resume) or become CANCELED.
+ * Child runs of run_pipeline tasks get the same treatment.
+ */
+export function recoverRun(store: RunStore, stateId: string, runId: number, mode: 'resume' | 'cancel'): void {
+  const now = Date.now();
+  for (const attempt of store.attempts(runId)) {
+    if (attempt.state !== 'RUNNING') continue;
+    killAttemptProcesses(stateId, attempt.run_id, attempt.task_key, attempt.attempt, attempt.pid, attempt.pid_started);
+    const error = mode === 'resume' ? 'the runner stopped while this attempt ran; it was run again by sluice resume'
+      : 'the runner stopped while this attempt ran; the run was canceled';
+    store.finishAttempt(runId, attempt.task_key, attempt.attempt, { state: mode === 'resume' ? 'LOST' : 'CANCELED', endMs: now, error });
+  }
+  for (const task of store.taskRuns(runId)) {
+    if (task.child_run_id !== null) {
+      const child = store.run(task.child_run_id);
+      if (child && !isTerminalRunState(child.state)) {
+        recoverRun(store, stateId, child.id, mode);
+        if (mode === 'cancel') store.finishRun(child.id, 'CANCELED', 'canceled with its parent run', now);
+      }
+    }
+    if (isTerminalTaskState(task.state)) continue;
+    if (mode === 'cancel') store.setTaskState(runId, task.task_key, 'CANCELED', now, { message: 'the run was canceled' });
+    else if (task.state !== 'RETRY_WAIT') store.setTaskState(runId, task.task_key, 'PENDING', now);
+  }
+}
+
+function killAttemptProcesses(stateId: string, runId: number, taskKey: string, attempt: number, pid: number | null, started: string | null): void {
+  if (pid !== null && isProcessAlive(pid, started)) signalProcessGroup(pid, 'SIGKILL');
+  // Processes that left the group, or whose pid was never recorded (the runner died right after starting them).
+  for (const orphan of findProcessesByEnv('SLUICE_ATTEMPT_ID', attemptId(stateId, runId, taskKey, attempt))) {
+    try {
+      process.kill(orphan, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}

@@ -1,0 +1,86 @@
+// The state database's schema, as forward-only steps. `PRAGMA user_version`
+// records how many have been applied; a database from a newer Sluice is
+// refused rather than guessed at.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: pipelines, runs, task runs, attempts, values.
+  `
+  CREATE TABLE pipeline_versions (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    file TEXT NOT NULL,
+    source_hash TEXT NOT NULL,
+    yaml TEXT NOT NULL,
+    git_commit TEXT,
+    git_dirty INTEGER,
+    first_seen_ms INTEGER NOT NULL,
+    UNIQUE (name, source_hash, git_commit)
+  );
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    pipeline TEXT NOT NULL,
+    pipeline_version_id INTEGER NOT NULL REFERENCES pipeline_versions(id),
+    parent_run_id INTEGER REFERENCES runs(id),
+    parent_task_key TEXT,
+    trigger_type TEXT NOT NULL,
+    trigger_time_ms INTEGER NOT NULL,
+    parameters_json TEXT NOT NULL,
+    state TEXT NOT NULL,
+    state_message TEXT,
+    repair_count INTEGER NOT NULL DEFAULT 0,
+    concurrency INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL,
+    start_ms INTEGER,
+    end_ms INTEGER,
+    runner_pid INTEGER,
+    runner_started TEXT,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    run_dir TEXT NOT NULL
+  );
+  CREATE INDEX runs_by_pipeline ON runs (pipeline, id);
+  CREATE INDEX runs_by_state ON runs (state, id);
+  CREATE TABLE task_runs (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    task_key TEXT NOT NULL,
+    parent_task_key TEXT,
+    iteration INTEGER,
+    state TEXT NOT NULL,
+    state_message TEXT,
+    attempt_count INTEGER NOT NULL DEFAULT 0,
+    round_first_attempt INTEGER NOT NULL DEFAULT 1,
+    retry_at_ms INTEGER,
+    start_ms INTEGER,
+    end_ms INTEGER,
+    repair_round INTEGER NOT NULL DEFAULT 0,
+    child_run_id INTEGER,
+    PRIMARY KEY (run_id, task_key)
+  );
+  CREATE TABLE attempts (
+    run_id INTEGER NOT NULL,
+    task_key TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    start_ms INTEGER NOT NULL,
+    end_ms INTEGER,
+    pid INTEGER,
+    pid_started TEXT,
+    exit_code INTEGER,
+    signal TEXT,
+    error TEXT,
+    stdout_path TEXT,
+    stderr_path TEXT,
+    PRIMARY KEY (run_id, task_key, attempt),
+    FOREIGN KEY (run_id, task_key) REFERENCES task_runs(run_id, task_key)
+  ) WITHOUT ROWID;
+  CREATE TABLE task_values (
+    run_id INTEGER NOT NULL,
+    task_key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_id, task_key, name),
+    FOREIGN KEY (run_id, task_key) REFERENCES task_runs(run_id, task_key)
+  ) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
