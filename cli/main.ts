@@ -10,6 +10,7 @@ import { findPipelineFiles, loadPipelineSet } from '../engine/spec/pipeline-set.
 import { builtinTaskTypes } from '../tasks/index.js';
 import { count, formatGithub, formatJson, formatText, type DiagnosticFormat, type FileReport } from './diagnostic-format.js';
 import { formatGraph, type GraphFormat } from './graph-format.js';
+import { registerInspectCommands } from './inspect-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { createLoader } from './pipeline-loader.js';
 import { styleFor } from './terminal-style.js';
@@ -52,6 +53,7 @@ export function createProgram(): Command {
     });
 
   registerRunCommands(program);
+  registerInspectCommands(program);
   return program;
 }
 

@@ -66,6 +66,7 @@ export class RunService {
       pipeline: pipeline.name, pipelineVersionId: versionId, parentRunId: request.parentRunId, parentTaskKey: request.parentTaskKey,
       triggerType: request.triggerType ?? 'manual', triggerTimeMs: (request.triggerTime ?? new Date(now)).getTime(), parameters,
       concurrency: this.options.concurrency, taskKeys: pipeline.tasks.map((task) => task.key), runsDir: this.options.runsDir, nowMs: now,
+      runner: { pid: process.pid, started: processStartTime(process.pid) },
     });
   }
 

@@ -89,6 +89,8 @@ export interface NewRun {
   taskKeys: readonly string[];
   runsDir: string;
   nowMs: number;
+  /** The process that will drive the run, recorded with it so that a run never looks live without a runner. */
+  runner: { pid: number; started: string | null };
 }
 
 export interface AttemptEnd {
@@ -133,6 +135,7 @@ export class RunStore {
         run.triggerType, run.triggerTimeMs, JSON.stringify(run.parameters), run.concurrency, run.nowMs, run.nowMs,
         `${run.runsDir}/${0}`).lastInsertRowid);
       s.setRunDir.run(`${run.runsDir}/${id}`, id);
+      s.claimRun.run(run.runner.pid, run.runner.started, id);
       for (const key of run.taskKeys) s.insertTaskRun.run(id, key, null, null);
       return s.getRun.get(id) as RunRow;
     })();
