@@ -163,6 +163,10 @@ function printSummary(run: RunRow, store: RunStore, progress: RunProgress): void
   const breakdown = [...counts].map(([state, n]) => `${n} ${state.toLowerCase()}`).join(', ');
   const repair = run.repair_count > 0 ? ` (repair ${run.repair_count})` : '';
   process.stdout.write(`run ${run.id} of '${run.pipeline}'${repair} ${progress.colour(run.state)} in ${took}: ${breakdown}\n`);
+  // Small runs show what they produced; big ones would bury the summary.
+  const values = [...store.values(run.id)].filter(([key]) => !key.includes('['))
+    .flatMap(([key, named]) => Object.entries(named).map(([name, value]) => `${key}.${name} = ${value.length > 80 ? `${value.slice(0, 77)}...` : value}`));
+  if (values.length > 0 && values.length <= 12) process.stdout.write(`  values: ${values.join(', ')}\n`);
   if (run.state !== 'SUCCESS') {
     process.stdout.write(`  details: sluice show ${run.id}   logs: sluice logs ${run.id} <task>   rerun failed tasks: sluice repair ${run.id}\n`);
   }
