@@ -127,7 +127,8 @@ export class RunProgress {
     if (!this.options.live) return;
     const names = [...this.running];
     const shown = names.slice(0, 4).join(', ') + (names.length > 4 ? ` +${names.length - 4}` : '');
-    const columns = (this.options.out as NodeJS.WriteStream).columns ?? 80;
+    // A terminal that reports no size (0 columns) gets the classic 80.
+    const columns = (this.options.out as NodeJS.WriteStream).columns || 80;
     const text = `${SPINNER[this.frame++ % SPINNER.length]} ${this.settled}/${this.total} done · ${formatDuration(Date.now() - this.runStart)}` +
       (names.length > 0 ? ` · running ${shown}` : '');
     this.options.out.write(`\r\x1b[2K${text.slice(0, columns - 1)}`);

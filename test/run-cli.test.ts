@@ -264,7 +264,37 @@ tasks:
   });
 });
 
+describe('output', () => {
+  it('on a terminal, keeps a live status line under the state changes', () => {
+    // script(1) gives the command a pseudo-terminal, as an interactive shell would.
+    const command = `${process.execPath} ${join(PROJECT_ROOT, 'dist/bin/sluice.js')} run ${join(PROJECT_ROOT, 'pipelines/examples/hello.yaml')} --state ${stateFile}`;
+    const result = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, CI: undefined, NO_COLOR: '1' } as NodeJS.ProcessEnv });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/\r\x1b\[2K. [0-2]\/2 done · \d+ms/);
+    expect(result.stdout).toContain('greet SUCCESS');
+    // The status line is erased before the summary.
+    expect(result.stdout).toMatch(/\r\x1b\[2Krun \d+ of 'hello' SUCCESS/);
+  });
+
+  it('in a pipe, prints plain lines only', () => {
+    const result = run(join(PROJECT_ROOT, 'pipelines/examples/hello.yaml'));
+    expect(result.stdout).not.toMatch(/\x1b|\r/);
+    expect(result.stdout.split('\n').slice(0, 3)).toEqual([expect.stringMatching(/^run \d+ of 'hello'$/), 'greet RUNNING', expect.stringMatching(/^greet SUCCESS \d+ms$/)]);
+  });
+});
+
 describe('state', () => {
+  it('refuses a state database from a newer Sluice', () => {
+    const newer = join(root, 'newer.db');
+    const db = openStateDatabase(newer);
+    db.pragma('user_version = 99');
+    db.close();
+    const file = pipelineFile('tiny2', 'name: tiny2\ntasks:\n  - task_key: t\n    command: ["true"]\n');
+    const result = runSluice(['run', file, '--state', newer]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('has schema version 99, newer than this Sluice understands (1); upgrade Sluice');
+  });
+
   it('records the pipeline YAML, its hash and git commit, and honours SLUICE_HOME', () => {
     const repo = join(root, 'repo');
     mkdirSync(repo, { recursive: true });
