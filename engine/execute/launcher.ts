@@ -4,7 +4,8 @@
 // runs. LocalLauncher runs it on this machine; a launcher for workers of a
 // distributed engine implements the same interface.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, statSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, statSync, writeSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { processStartTime, signalProcessGroup } from './process-control.js';
 
 export interface LaunchRequest {
@@ -42,6 +43,8 @@ export interface TaskLauncher {
  * needs none of its conveniences (output goes straight to log files).
  */
 export class LocalLauncher implements TaskLauncher {
+  private readonly programs = new ProgramPaths();
+
   launch(request: LaunchRequest): LaunchedProcess {
     const stdout = openSync(request.stdoutPath, 'a');
     const stderr = openSync(request.stderrPath, 'a');
@@ -59,7 +62,9 @@ export class LocalLauncher implements TaskLauncher {
     // detached: the task leads a new process group, so that a timeout or a
     // cancel reaches everything it started, and Ctrl-C in the terminal
     // reaches the runner only, which then stops tasks in order.
-    const child = spawn(program!, args, { cwd: request.cwd, env: request.env, stdio: ['ignore', stdout, stderr], detached: true });
+    const child = spawn(this.programs.resolve(program!, request.env.PATH, request.cwd), args, {
+      argv0: program, cwd: request.cwd, env: request.env, stdio: ['ignore', stdout, stderr], detached: true,
+    });
     closeLogs();
     const pid = child.pid;
     let killTimer: NodeJS.Timeout | undefined;
@@ -90,6 +95,36 @@ export class LocalLauncher implements TaskLauncher {
         killTimer.unref();
       },
     };
+  }
+}
+
+/**
+ * Finds programs on PATH once per run instead of once per task: the child
+ * would otherwise try every PATH folder in turn (a failed execve each)
+ * while the runner waits for it to start.
+ */
+class ProgramPaths {
+  private readonly found = new Map<string, string>();
+
+  resolve(program: string, path: string | undefined, cwd: string): string {
+    if (program.includes('/') || path === undefined) return program;
+    const key = `${path}\0${program}`;
+    const known = this.found.get(key);
+    if (known !== undefined) return known;
+    for (const dir of path.split(':')) {
+      const candidate = resolve(cwd, dir === '' ? '.' : dir, program);
+      try {
+        accessSync(candidate, constants.X_OK);
+        if (!statSync(candidate).isFile()) continue;
+      } catch {
+        continue;
+      }
+      // Folders relative to the working directory depend on it: not cached.
+      if (isAbsolute(dir)) this.found.set(key, candidate);
+      return candidate;
+    }
+    // Not found: spawn reports ENOENT, which becomes "command not found".
+    return program;
   }
 }
 

@@ -53,14 +53,13 @@ const STDERR_TAIL_BYTES = 4096;
 
 export function startProcessAttempt(context: AttemptContext, unit: ProcessUnit, attempt: number): RunningAttempt {
   const { store, runId } = context;
-  // One folder per task: its artifacts, and each attempt's logs and values
-  // side by side (one mkdir per attempt: this is on every task's path).
-  const taskDir = join(context.runDir, unit.key);
-  const attemptFile = (suffix: string) => join(taskDir, `attempt-${attempt}.${suffix}`);
+  // runs/<id>/artifacts/<task>/ and runs/<id>/logs/<task>.attempt-<n>.*:
+  // one mkdir per task, as this is on every task's path.
+  const attemptFile = (suffix: string) => join(context.runDir, 'logs', `${unit.key}.attempt-${attempt}.${suffix}`);
   const logs = { stdout: attemptFile('stdout.log'), stderr: attemptFile('stderr.log') };
   let prepared: { argv: string[]; env: Record<string, string>; cwd: string };
   try {
-    prepared = prepare(context, unit, attempt, taskDir, attemptFile('values'));
+    prepared = prepare(context, unit, attempt, attemptFile('values'));
   } catch (error) {
     // A reference that cannot be resolved: the same on every try, so no process and no retry.
     const message = (error as Error).message;
@@ -107,15 +106,19 @@ export function startProcessAttempt(context: AttemptContext, unit: ProcessUnit, 
   };
 }
 
-function prepare(context: AttemptContext, unit: ProcessUnit, attempt: number, taskDir: string, valuesFile: string) {
+function prepare(context: AttemptContext, unit: ProcessUnit, attempt: number, valuesFile: string) {
   const render = (text: string, shellQuote = false) => renderWithScope(text, unit.scope, { shellQuote });
   const argv = unit.body.type === 'command'
     ? unit.body.argv.map((arg) => render(arg))
     : ['bash', '-euo', 'pipefail', '-c', render(unit.body.script, true), `sluice:${unit.key}`];
   const env: Record<string, string> = { ...context.baseEnv };
   for (const [name, value] of Object.entries(unit.settings.env)) env[name] = render(value);
-  const artifacts = join(taskDir, 'artifacts');
-  mkdirSync(artifacts, { recursive: true });
+  const artifacts = join(context.runDir, 'artifacts', unit.key);
+  try {
+    mkdirSync(artifacts);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
   env.SLUICE_OUTPUT = valuesFile;
   env.SLUICE_ARTIFACTS = artifacts;
   env.SLUICE_RUN_ID = String(context.runId);

@@ -3,6 +3,8 @@
 // decided (run_if) at once; processes start when a slot frees. Every state
 // change is committed to the state database before anything depends on it,
 // so a run can be resumed from the database alone.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Dependency, ExecutionSettings, Pipeline, TaskBody, TaskSpec } from '../spec/model.js';
 import { iterationKey, type RunRow, type RunStore, type TaskRunRow } from '../state/run-store.js';
 import { isTerminalTaskState, type RunState, type TaskState, type TerminalRunState, type TerminalTaskState } from '../state/states.js';
@@ -119,6 +121,7 @@ export class RunExecutor {
     const { store } = this.options;
     const done = new Promise<TerminalRunState>((resolve) => { this.finish = resolve; });
     this.load();
+    for (const folder of ['artifacts', 'logs']) mkdirSync(join(this.run.run_dir, folder), { recursive: true });
     this.emit({ kind: 'run-started', runId: this.run.id, pipeline: this.pipeline.name, parentRunId: this.run.parent_run_id ?? undefined,
       repairCount: this.run.repair_count, resumed: this.options.resumed ?? false });
     if (this.pipeline.timeoutSeconds > 0) {
