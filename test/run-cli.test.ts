@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openStateDatabase } from '../engine/state/database.js';
 import { RunStore } from '../engine/state/run-store.js';
+import { isRunning, waitFor } from './run-helpers.js';
 import { PROJECT_ROOT, runSluice } from './run-sluice.js';
 
 let root: string;
@@ -181,7 +182,7 @@ tasks:
     expect(state('slow')).toBe('TIMEDOUT');
     expect(attempts.map((a) => a.state)).toEqual(['TIMEDOUT', 'TIMEDOUT']);
     expect(attempts[0]!.error).toContain('timed out after 1 s');
-    for (const pid of readFileSync(pidFile, 'utf8').trim().split('\n').map(Number)) await waitFor(() => !isAlive(pid), 5000);
+    for (const pid of readFileSync(pidFile, 'utf8').trim().split('\n').map(Number)) await waitFor('the grandchild to end', () => !isRunning(pid) || undefined, 5000);
   });
 
   it('a run over its timeout_seconds ends TIMEDOUT with its tasks canceled', () => {
@@ -385,13 +386,13 @@ tasks:
 `);
     const runner = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/bin/sluice.js'), 'run', file, '--state', stateFile], { stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => runner.on('exit', (code) => resolve(code)));
-    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '');
+    await waitFor('the task to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '' || undefined, 15_000);
     const taskPid = Number(readFileSync(pidFile, 'utf8'));
     const runId = lastRun().run.id;
     const result = runSluice(['cancel', String(runId), '--state', stateFile]);
     expect(result.stdout).toContain(`run ${runId} CANCELED`);
     expect(await exited).toBe(1);
-    await waitFor(() => !isAlive(taskPid), 5000);
+    await waitFor('the task to end', () => !isRunning(taskPid) || undefined, 5000);
     const { run: row, state } = runById(runId);
     expect(row.state).toBe('CANCELED');
     expect([state('long'), state('after')]).toEqual(['CANCELED', 'CANCELED']);
@@ -408,8 +409,7 @@ parameters:
   - { name: greeting }
 tasks:
   - task_key: say
-    # In a shell script a reference arrives single-quoted, so it stays outside double quotes.
-    shell: echo said={{job.parameters.greeting}}" by "{{job.trigger.type}} >> "$SLUICE_OUTPUT"
+    shell: echo "said={{job.parameters.greeting}} by {{job.trigger.type}}" >> "$SLUICE_OUTPUT"
 `, folder);
     const parent = pipelineFile('parent', `
 name: parent
@@ -445,29 +445,6 @@ describe('concurrency', () => {
     expect(most).toBe(2);
   });
 });
-
-/** Alive and not a zombie waiting for its new parent to reap it. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function runGit(cwd: string, args: string[]): string {
   const result = spawnSync('git', args, { cwd, encoding: 'utf8' });

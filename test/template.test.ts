@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTemplate } from '../engine/template/parse.js';
 import { classifyReference } from '../engine/template/reference-grammar.js';
-import { formatTimeArgument, renderTemplate, shellQuote } from '../engine/template/render.js';
+import { formatTimeArgument, renderTemplate } from '../engine/template/render.js';
 
 describe('template syntax', () => {
   it('splits text and references, keeping offsets for error positions', () => {
@@ -51,13 +51,6 @@ describe('rendering', () => {
 
   it('substitutes references verbatim for argv', () => {
     expect(renderTemplate('--date={{job.parameters.d}}', resolve({ 'job.parameters.d': '2026-11-23' }))).toBe('--date=2026-11-23');
-  });
-
-  it('shell-quotes every substituted value so that data never becomes syntax', () => {
-    const hostile = `"; touch pwned #$(touch pwned)\`touch pwned\`'`;
-    const script = renderTemplate('echo {{job.parameters.x}}', resolve({ 'job.parameters.x': hostile }), { shellQuote: true });
-    expect(script).toBe(`echo ${shellQuote(hostile)}`);
-    expect(shellQuote("it's")).toBe(`'it'\\''s'`);
   });
 
   it('formats time arguments in the pipeline time zone', () => {

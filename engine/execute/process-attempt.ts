@@ -7,7 +7,8 @@ import type { ExecutionSettings, TaskBody } from '../spec/model.js';
 import type { RunStore } from '../state/run-store.js';
 import type { AttemptState } from '../state/states.js';
 import type { TaskLauncher } from './launcher.js';
-import { renderWithScope, type ReferenceScope } from './references.js';
+import { renderShellScript } from '../template/shell-render.js';
+import { renderWithScope, resolverFor, type ReferenceScope } from './references.js';
 import { readTaskValues } from './task-values.js';
 
 export interface ProcessUnit {
@@ -107,11 +108,16 @@ export function startProcessAttempt(context: AttemptContext, unit: ProcessUnit, 
 }
 
 function prepare(context: AttemptContext, unit: ProcessUnit, attempt: number, valuesFile: string) {
-  const render = (text: string, shellQuote = false) => renderWithScope(text, unit.scope, { shellQuote });
-  const argv = unit.body.type === 'command'
-    ? unit.body.argv.map((arg) => render(arg))
-    : ['bash', '-euo', 'pipefail', '-c', render(unit.body.script, true), `sluice:${unit.key}`];
+  const render = (text: string) => renderWithScope(text, unit.scope);
   const env: Record<string, string> = { ...context.baseEnv };
+  let argv: string[];
+  if (unit.body.type === 'command') {
+    argv = unit.body.argv.map(render);
+  } else {
+    const rendered = renderShellScript(unit.body.script, resolverFor(unit.scope));
+    Object.assign(env, rendered.env);
+    argv = ['bash', '-euo', 'pipefail', '-c', rendered.script, `sluice:${unit.key}`];
+  }
   for (const [name, value] of Object.entries(unit.settings.env)) env[name] = render(value);
   const artifacts = join(context.runDir, 'artifacts', unit.key);
   try {

@@ -27,8 +27,12 @@ export interface ReferenceScope {
 /** A reference that cannot be resolved now: the task fails with this message, before any process starts. */
 export class UnresolvedReference extends Error {}
 
-export function renderWithScope(text: string, scope: ReferenceScope, options: { shellQuote?: boolean } = {}): string {
-  return renderTemplate(text, (reference) => resolveReference(reference, scope), options);
+export function renderWithScope(text: string, scope: ReferenceScope): string {
+  return renderTemplate(text, resolverFor(scope));
+}
+
+export function resolverFor(scope: ReferenceScope): (reference: TemplateReference) => string {
+  return (reference) => resolveReference(reference, scope);
 }
 
 function resolveReference(reference: TemplateReference, scope: ReferenceScope): string {

@@ -1,33 +1,16 @@
-// Substitutes resolved references into a template string. Shell tasks quote
-// every substituted value, so that data can never become shell syntax.
+// Substitutes resolved references into a template string (argv, env,
+// working_dir; shell scripts go through shell-render.ts instead).
 import { parseTemplate, type TemplateReference } from './parse.js';
 import type { TimeArgument } from './reference-grammar.js';
 
 export type ReferenceResolver = (reference: TemplateReference) => string;
 
-export interface RenderOptions {
-  /** Quote each substituted value for bash (shell tasks). */
-  shellQuote?: boolean;
-}
-
-export function renderTemplate(text: string, resolve: ReferenceResolver, options: RenderOptions = {}): string {
+export function renderTemplate(text: string, resolve: ReferenceResolver): string {
   const parsed = parseTemplate(text);
   if (parsed.errors.length > 0) throw new Error(parsed.errors[0]!.message);
   let out = '';
-  for (const part of parsed.parts) {
-    if (typeof part === 'string') out += part;
-    else out += options.shellQuote ? shellQuote(resolve(part)) : resolve(part);
-  }
+  for (const part of parsed.parts) out += typeof part === 'string' ? part : resolve(part);
   return out;
-}
-
-/**
- * POSIX single-quoting: inside '…' nothing is special, and a quote is written
- * as '\''. Hand-written because it is one rule; shell-quote and friends emit
- * backslash escapes whose safety depends on context.
- */
-export function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
