@@ -135,8 +135,8 @@ function openSession(loader: PipelineLoader, options: StateOptions, concurrency:
   const drive = async (known: RunRow | undefined, taskCount: number, work: () => Promise<RunRow>): Promise<number> => {
     progress.setTaskCount(taskCount || (known ? store.taskRuns(known.id).filter((t) => t.parent_task_key === null).length : 0));
     const stop = (signal: NodeJS.Signals) => {
-      const reason = signal === 'SIGINT' ? 'canceled with Ctrl-C' : 'canceled by SIGTERM (sluice cancel)';
-      service.stopAll(reason);
+      if (signal === 'SIGINT') service.stopAll('canceled with Ctrl-C');
+      else service.stopRequested('canceled by SIGTERM (sluice cancel)');
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

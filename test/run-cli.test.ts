@@ -432,6 +432,41 @@ tasks:
   });
 });
 
+describe('canceling a child run', () => {
+  it('stops that run only; its parent records the task as canceled and goes on', async () => {
+    const folder = join(root, 'cancel-family');
+    const pidFile = join(folder, 'child.pid');
+    pipelineFile('slow-child', `
+name: slow-child
+tasks:
+  - task_key: wait
+    shell: |
+      echo $$ > ${JSON.stringify(pidFile)}
+      sleep 60
+`, folder);
+    const parent = pipelineFile('caller', `
+name: caller
+tasks:
+  - task_key: call
+    run_pipeline: { pipeline: slow-child }
+  - task_key: report
+    depends_on: [call]
+    run_if: all_done
+    command: [echo, "child ended {{tasks.call.result_state}}"]
+`, folder);
+    const runner = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/bin/sluice.js'), 'run', parent, '--state', stateFile], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => runner.on('exit', (code) => resolve(code)));
+    await waitFor('the child task to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '' || undefined, 15_000);
+    const child = lastRun();
+    expect(child.run.pipeline).toBe('slow-child');
+    expect(runSluice(['cancel', String(child.run.id), '--state', stateFile]).stdout).toContain(`run ${child.run.id} CANCELED`);
+    expect(await exited).toBe(0);
+    const parentRun = runById(child.run.parent_run_id!);
+    expect(parentRun.run.state).toBe('SUCCESS_WITH_FAILURES');
+    expect([parentRun.state('call'), parentRun.state('report')]).toEqual(['CANCELED', 'SUCCESS']);
+  });
+});
+
 describe('concurrency', () => {
   it('never runs more processes at once than --concurrency', () => {
     const tasks = Array.from({ length: 6 }, (_, i) => `  - task_key: t${i}\n    command: [sleep, "0.3"]\n`).join('');

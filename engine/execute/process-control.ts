@@ -28,11 +28,17 @@ export function isProcessAlive(pid: number, started?: string | null): boolean {
 
 /** Sends `signal` to every process in the group; false when the group is gone. */
 export function signalProcessGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  // A group that is gone is the usual case after a task ends; its error needs
+  // no stack trace, whose capture would cost more than the kill itself.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     process.kill(-pgid, signal);
     return true;
   } catch {
     return false;
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

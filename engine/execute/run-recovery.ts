@@ -1,7 +1,7 @@
 // What happens to a run whose runner died (kill -9, a crash, a reboot):
 // its attempts' processes are stopped and the attempts recorded as lost;
 // then the run is either made ready to go on (resume) or ended (cancel).
-import type { RunRow, RunStore } from '../state/run-store.js';
+import type { AttemptRow, RunRow, RunStore } from '../state/run-store.js';
 import { isTerminalRunState, isTerminalTaskState } from '../state/states.js';
 import { attemptId } from './process-attempt.js';
 import { findProcessesByEnv, isProcessAlive, signalProcessGroup } from './process-control.js';
@@ -17,10 +17,16 @@ export function isRunnerAlive(run: RunRow): boolean {
  * Child runs of run_pipeline tasks get the same treatment.
  */
 export function recoverRun(store: RunStore, stateId: string, runId: number, mode: 'resume' | 'cancel'): void {
+  // Stop the processes first, then record everything in one transaction:
+  // a crash in between leaves the run as it was, ready for the same recovery.
+  const running = store.attempts(runId).filter((attempt) => attempt.state === 'RUNNING');
+  for (const attempt of running) killAttemptProcesses(stateId, attempt.run_id, attempt.task_key, attempt.attempt, attempt.pid, attempt.pid_started);
+  store.db.transaction(() => record(store, stateId, runId, mode, running))();
+}
+
+function record(store: RunStore, stateId: string, runId: number, mode: 'resume' | 'cancel', running: readonly AttemptRow[]): void {
   const now = Date.now();
-  for (const attempt of store.attempts(runId)) {
-    if (attempt.state !== 'RUNNING') continue;
-    killAttemptProcesses(stateId, attempt.run_id, attempt.task_key, attempt.attempt, attempt.pid, attempt.pid_started);
+  for (const attempt of running) {
     const error = mode === 'resume' ? 'the runner stopped while this attempt ran; it was run again by sluice resume'
       : 'the runner stopped while this attempt ran; the run was canceled';
     store.finishAttempt(runId, attempt.task_key, attempt.attempt, { state: mode === 'resume' ? 'LOST' : 'CANCELED', endMs: now, error });

@@ -121,13 +121,22 @@ export class RunService {
     return { signaled: false, run: store.run(runId)! };
   }
 
-  /** Stops every run this process drives (Ctrl-C, SIGTERM, sluice cancel). */
+  /** Stops every run this process drives (Ctrl-C, a plain SIGTERM). */
   stopAll(message: string): void {
     for (const executor of this.active) executor.stop('CANCELED', message);
   }
 
+  /**
+   * SIGTERM: `sluice cancel` marks the run it cancels before it signals, so
+   * that canceling a child run stops that run only. Without a mark, all stop.
+   */
+  stopRequested(message: string): void {
+    const marked = [...this.active].filter((executor) => this.options.store.run(executor.runId)?.cancel_requested);
+    if (marked.length === 0) this.stopAll(message);
+    for (const executor of marked) executor.stop('CANCELED', message);
+  }
+
   private async drive(pipeline: Pipeline, run: RunRow, resumed: boolean): Promise<RunRow> {
-    const { store } = this.options;
     const executor = this.executor(pipeline, run, resumed);
     this.active.add(executor);
     try {
@@ -167,8 +176,13 @@ export class RunService {
       }
       const executor = this.executor(pipeline, child, false);
       request.register(executor);
-      const done = await executor.execute();
-      return { runId: done.id, state: done.state as TerminalRunState, message: done.state_message ?? undefined };
+      this.active.add(executor);
+      try {
+        const done = await executor.execute();
+        return { runId: done.id, state: done.state as TerminalRunState, message: done.state_message ?? undefined };
+      } finally {
+        this.active.delete(executor);
+      }
     };
   }
 

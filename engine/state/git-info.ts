@@ -8,11 +8,14 @@ export interface GitInfo {
   dirty: boolean;
 }
 
+/** One git process (it is on every run's start): the branch header gives the commit, the entries the file's state. */
 export function gitInfo(file: string): GitInfo | undefined {
-  const cwd = dirname(file);
-  const git = (...args: string[]) => spawnSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  const head = git('rev-parse', 'HEAD');
-  if (head.status !== 0) return undefined;
-  const status = git('status', '--porcelain', '--', basename(file));
-  return { commit: head.stdout.trim(), dirty: status.status === 0 && status.stdout.trim() !== '' };
+  const status = spawnSync('git', ['status', '--porcelain=v2', '--branch', '--', basename(file)],
+    { cwd: dirname(file), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  if (status.status !== 0) return undefined;
+  const lines = status.stdout.split('\n');
+  const commit = lines.find((line) => line.startsWith('# branch.oid '))?.slice('# branch.oid '.length);
+  // A repository without commits has no commit to record.
+  if (!commit || !/^[0-9a-f]{40,64}$/.test(commit)) return undefined;
+  return { commit, dirty: lines.some((line) => line !== '' && !line.startsWith('#')) };
 }
