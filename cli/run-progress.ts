@@ -103,13 +103,19 @@ export class RunProgress {
 
   private pending = '';
 
+  private flushTimer: NodeJS.Timeout | undefined;
+
   /** Lines go out in batches, every 50 ms: one write for many tasks, not two per task. */
   private line(text: string): void {
-    if (this.pending === '') setTimeout(() => this.flush(), 50);
+    if (this.pending === '') {
+      // unref: a pending batch must not keep the process alive; close() writes it.
+      this.flushTimer = setTimeout(() => this.flush(), 50).unref();
+    }
     this.pending += `${text}\n`;
   }
 
   private flush(): void {
+    clearTimeout(this.flushTimer);
     if (this.pending === '') return;
     this.clearStatus();
     this.options.out.write(this.pending);
