@@ -96,6 +96,36 @@ describe('the examples', () => {
   });
 });
 
+describe('for_each', () => {
+  it('renders references inside a YAML list of inputs, and fails clearly on inputs that are not an array', () => {
+    const file = pipelineFile('list-inputs', `
+name: list-inputs
+parameters:
+  - { name: region, default: eu }
+tasks:
+  - task_key: each
+    for_each:
+      inputs: ["{{job.parameters.region}}-1", { zone: "{{job.parameters.region}}-2" }]
+      task:
+        shell: echo "seen={{input}}" >> "$SLUICE_OUTPUT"
+  - task_key: not_array
+    shell: |
+      echo 'list={"a": 1}' >> "$SLUICE_OUTPUT"
+  - task_key: bad_loop
+    depends_on: [not_array]
+    for_each:
+      inputs: "{{tasks.not_array.values.list}}"
+      task:
+        command: ["true"]
+`);
+    expect(run(file, '--param', 'region=us').code).toBe(1);
+    const { values, tasks } = lastRun();
+    expect(values.each).toEqual({ seen: JSON.stringify(['us-1', { zone: 'us-2' }]) });
+    expect(tasks.bad_loop!.state).toBe('FAILED');
+    expect(tasks.bad_loop!.state_message).toBe('for_each inputs must be a JSON array, not "{\\"a\\": 1}"');
+  });
+});
+
 describe('failures', () => {
   it('shows the end of stderr, marks dependents upstream-failed and runs failure handlers', () => {
     const file = pipelineFile('fails', `

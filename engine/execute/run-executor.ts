@@ -321,8 +321,16 @@ export class RunExecutor {
   }
 
   private loopInputs(inputs: string | unknown[]): unknown[] {
-    if (Array.isArray(inputs)) return inputs;
-    const text = renderWithScope(inputs, this.scope());
+    const scope = this.scope();
+    // A YAML list may hold references in its strings, at any depth.
+    const render = (value: unknown): unknown => {
+      if (typeof value === 'string') return renderWithScope(value, scope);
+      if (Array.isArray(value)) return value.map(render);
+      if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, render(v)]));
+      return value;
+    };
+    if (Array.isArray(inputs)) return inputs.map(render);
+    const text = renderWithScope(inputs, scope);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
