@@ -126,6 +126,28 @@ tasks:
   });
 });
 
+describe('for_each when the run stops', () => {
+  it('cancels the running iteration and every one not started', () => {
+    const file = pipelineFile('stopped-loop', `
+name: stopped-loop
+timeout_seconds: 1
+tasks:
+  - task_key: each
+    for_each:
+      inputs: '[${Array.from({ length: 3000 }, (_, i) => i).join(',')}]'
+      task:
+        command: [sleep, "5"]
+`);
+    expect(run(file).code).toBe(1);
+    const { run: row, tasks } = lastRun();
+    expect(row.state).toBe('TIMEDOUT');
+    expect(tasks.each!.state).toBe('CANCELED');
+    const iterations = Object.values(tasks).filter((t) => t.parent_task_key === 'each');
+    expect(iterations).toHaveLength(3000);
+    expect(iterations.every((t) => t.state === 'CANCELED')).toBe(true);
+  });
+});
+
 describe('failures', () => {
   it('shows the end of stderr, marks dependents upstream-failed and runs failure handlers', () => {
     const file = pipelineFile('fails', `

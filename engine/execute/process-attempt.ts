@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { ExecutionSettings, TaskBody } from '../spec/model.js';
 import type { RunStore } from '../state/run-store.js';
 import type { AttemptState } from '../state/states.js';
-import type { TaskLauncher } from './launcher.js';
+import type { ProcessExit, TaskLauncher } from './launcher.js';
 import { renderShellScript } from '../template/shell-render.js';
 import { renderWithScope, resolverFor, type ReferenceScope } from './references.js';
 import { readTaskValues } from './task-values.js';
@@ -35,6 +35,8 @@ export interface AttemptContext {
 export interface AttemptOutcome {
   state: Exclude<AttemptState, 'RUNNING' | 'LOST'>;
   exitCode: number | null;
+  /** The signal that ended the process, if one did. */
+  signal?: string | null;
   /** For failures: what went wrong, with the end of stderr. */
   message?: string;
   values: Record<string, string>;
@@ -80,7 +82,7 @@ export function startProcessAttempt(context: AttemptContext, unit: ProcessUnit, 
       process.terminate(context.killGraceMillis);
     }, unit.settings.timeoutSeconds * 1000)
     : undefined;
-  const outcome = process.exit.then((exit): AttemptOutcome => {
+  const judge = (exit: ProcessExit): AttemptOutcome => {
     if (timeout) clearTimeout(timeout);
     if (stopped === 'canceled') return { state: 'CANCELED', exitCode: exit.exitCode, message: 'canceled', values: {}, retryable: false };
     if (stopped === 'timedout') {
@@ -96,7 +98,8 @@ export function startProcessAttempt(context: AttemptContext, unit: ProcessUnit, 
     } catch (error) {
       return { state: 'FAILED', exitCode: 0, message: (error as Error).message, values: {}, retryable: false };
     }
-  });
+  };
+  const outcome = process.exit.then((exit): AttemptOutcome => ({ signal: exit.signal, ...judge(exit) }));
   return {
     attempt,
     outcome,

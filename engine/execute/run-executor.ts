@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { Dependency, ExecutionSettings, Pipeline, TaskBody, TaskSpec } from '../spec/model.js';
 import { iterationKey, type RunRow, type RunStore, type TaskRunRow } from '../state/run-store.js';
 import { isTerminalTaskState, type RunState, type TaskState, type TerminalRunState, type TerminalTaskState } from '../state/states.js';
-import { evaluateCondition } from './condition.js';
+import { runCondition } from './condition.js';
+import { fanInValues, renderLoopInputs } from './for-each.js';
 import type { TaskLauncher } from './launcher.js';
 import { startProcessAttempt, type AttemptContext, type AttemptOutcome, type RunningAttempt } from './process-attempt.js';
 import { renderWithScope, type ReferenceScope, type RunFacts } from './references.js';
@@ -75,6 +76,7 @@ interface Loop {
   waiting: Unit[];
   active: number;
   open: number;
+  filling?: boolean;
 }
 
 export class RunExecutor {
@@ -215,7 +217,7 @@ export class RunExecutor {
     const decision = decideRunIf(node.spec.runIf, node.spec.dependsOn.map((dependency) => this.finished(dependency)));
     if (!decision.run) return { state: decision.state, message: decision.message };
     const body = node.spec.body;
-    if (body.type === 'condition') return this.evaluate(body, this.scope());
+    if (body.type === 'condition') return runCondition(body, this.scope());
     this.begin(node);
     return undefined;
   }
@@ -226,17 +228,6 @@ export class RunExecutor {
     const outcome = this.values.get(dependency.taskKey)?.outcome;
     const outcomeMismatch = dependency.outcome !== undefined && state === 'SUCCESS' && outcome !== dependency.outcome;
     return { taskKey: dependency.taskKey, state, outcomeMismatch };
-  }
-
-  private evaluate(body: Extract<TaskBody, { type: 'condition' }>, scope: ReferenceScope) {
-    try {
-      const left = renderWithScope(body.left, scope);
-      const right = renderWithScope(body.right, scope);
-      const outcome = evaluateCondition(left, body.op, right);
-      return { state: 'SUCCESS' as const, message: `${JSON.stringify(left)} ${body.op} ${JSON.stringify(right)} is ${outcome}`, values: { outcome: String(outcome) } };
-    } catch (error) {
-      return { state: 'FAILED' as const, message: (error as Error).message };
-    }
   }
 
   /** Starts a task that needs more than a decision: a process, a loop, a child run. */
@@ -260,7 +251,7 @@ export class RunExecutor {
     const { store } = this.options;
     let inputs: unknown[];
     try {
-      inputs = this.loopInputs(body.inputs);
+      inputs = renderLoopInputs(body.inputs, this.scope());
     } catch (error) {
       queueMicrotask(() => this.decide(this.settle(node, 'FAILED', (error as Error).message)));
       return;
@@ -296,49 +287,30 @@ export class RunExecutor {
 
   /** Starts iterations up to the loop's concurrency; once stopping, cancels those not started. */
   private fillLoop(loop: Loop): void {
+    // Settling an iteration calls back here; the outer call does the work.
+    if (loop.filling) return;
+    loop.filling = true;
     while (loop.waiting.length > 0 && (this.stopping || loop.active < loop.concurrency)) {
       const unit = loop.waiting.shift()!;
       loop.active++;
       if (this.stopping) this.settleUnit(unit, 'CANCELED', this.stopping.message);
       else this.schedule(unit, 0);
     }
+    loop.filling = false;
     if (loop.open === 0 && this.loops.delete(loop)) this.finishLoop(loop);
   }
+
 
   private finishLoop(loop: Loop): void {
     const key = loop.node.spec.key;
     const prefix = `${key}[`;
-    const iterationValues = loop.inputs.map((_, index) => this.values.get(iterationKey(key, index)) ?? {});
-    const names = new Set(iterationValues.flatMap((values) => Object.keys(values)));
-    const values: Record<string, string> = {};
-    for (const name of names) values[name] = JSON.stringify(iterationValues.map((v) => asJsonElement(v[name])));
+    const values = fanInValues(loop.inputs.map((_, index) => this.values.get(iterationKey(key, index)) ?? {}));
     const bad = loop.states.flatMap((state, index) => (state === 'SUCCESS' ? [] : [`${prefix}${index}] ${state}`]));
     let state: TerminalTaskState = 'SUCCESS';
     if (this.stopping) state = 'CANCELED';
     else if (bad.length > 0) state = 'FAILED';
     const message = bad.length > 0 ? `${bad.length} of ${loop.inputs.length} iterations did not succeed: ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''}` : undefined;
     this.decide(this.settle(loop.node, state, message, values));
-  }
-
-  private loopInputs(inputs: string | unknown[]): unknown[] {
-    const scope = this.scope();
-    // A YAML list may hold references in its strings, at any depth.
-    const render = (value: unknown): unknown => {
-      if (typeof value === 'string') return renderWithScope(value, scope);
-      if (Array.isArray(value)) return value.map(render);
-      if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, render(v)]));
-      return value;
-    };
-    if (Array.isArray(inputs)) return inputs.map(render);
-    const text = renderWithScope(inputs, scope);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new Error(`for_each inputs are not a JSON array: ${JSON.stringify(text.slice(0, 200))}`);
-    }
-    if (!Array.isArray(parsed)) throw new Error(`for_each inputs must be a JSON array, not ${JSON.stringify(text.slice(0, 200))}`);
-    return parsed;
   }
 
   /** Queues a unit for its next attempt, after `delayMs`. */
@@ -373,7 +345,7 @@ export class RunExecutor {
     if (body.type === 'command' || body.type === 'shell') {
       running = startProcessAttempt(this.attemptContext, { key: unit.key, settings: unit.settings, body, scope: unit.scope }, number);
     } else if (body.type === 'condition') {
-      const result = this.evaluate(body, unit.scope);
+      const result = runCondition(body, unit.scope);
       this.options.store.startAttempt(this.run.id, unit.key, number, Date.now(), null);
       running = { attempt: number, cancel() {}, outcome: Promise.resolve({ state: result.state, exitCode: null, message: result.message, values: result.values ?? {}, retryable: false }) };
     } else if (body.type === 'run_pipeline') {
@@ -393,7 +365,7 @@ export class RunExecutor {
     unit.running = undefined;
     const { store } = this.options;
     const now = Date.now();
-    const end = { state: outcome.state, endMs: now, exitCode: outcome.exitCode, error: outcome.message ?? null };
+    const end = { state: outcome.state, endMs: now, exitCode: outcome.exitCode, signal: outcome.signal, error: outcome.message ?? null };
     const failure = outcome.state === 'TIMEDOUT' ? 'timedout' as const : 'failed' as const;
     const retry = !this.stopping && outcome.retryable && outcome.state !== 'SUCCESS' && outcome.state !== 'CANCELED' &&
       shouldRetry(unit.settings, attempt - unit.roundFirstAttempt + 1, { kind: failure, exitCode: outcome.exitCode });
@@ -523,17 +495,3 @@ export class RunExecutor {
   }
 }
 
-/**
- * A value as an element of a fan-in array: JSON literals written exactly as
- * JSON would (0.91, true, [1,2]) keep their type, anything else is a string.
- */
-function asJsonElement(value: string | undefined): unknown {
-  if (value === undefined) return null;
-  try {
-    const parsed: unknown = JSON.parse(value);
-    if (JSON.stringify(parsed) === value) return parsed;
-  } catch {
-    // Not JSON: a string.
-  }
-  return value;
-}
