@@ -13,6 +13,7 @@ import {
   attemptJson, type Cell, elapsed, formatDuration, formatTable, formatTime, header, INTERRUPTED, pipelineVersionJson,
   runJson, type RunnerStatus, shownState, stateCell, taskJson,
 } from './run-format.js';
+import { parseRunId } from './run-id.js';
 import { formatRunDetail } from './show-format.js';
 import { printLogs, type Streams } from './task-logs.js';
 import { styleFor } from './terminal-style.js';
@@ -91,14 +92,6 @@ function wholeNumber(option: string) {
     }
     return Number(text);
   };
-}
-
-function parseRunId(text: string): number {
-  const id = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(id) || id < 1) {
-    throw new UsageError(`'${text}' is not a run id; run ids are whole numbers such as 42 (\`sluice runs\` lists them)`);
-  }
-  return id;
 }
 
 function parseStatus(text: string): string {

@@ -16,7 +16,9 @@ import { locateState } from '../engine/state/state-home.js';
 import { isTerminalRunState } from '../engine/state/states.js';
 import { formatText } from './diagnostic-format.js';
 import { createLoader } from './pipeline-loader.js';
-import { formatDuration, RunProgress } from './run-progress.js';
+import { formatDuration } from './run-format.js';
+import { parseRunId } from './run-id.js';
+import { RunProgress } from './run-progress.js';
 import { styleFor } from './terminal-style.js';
 
 const DEFAULT_KILL_GRACE_MILLIS = 5000;
@@ -96,12 +98,6 @@ function parseConcurrency(text: string | undefined): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > 1024) throw new UsageError(`--concurrency must be a whole number from 1 to 1024, not ${JSON.stringify(text)}`);
   return n;
-}
-
-export function parseRunId(text: string): number {
-  const id = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(id)) throw new UsageError(`run id must be a number (as sluice runs shows), not ${JSON.stringify(text)}`);
-  return id;
 }
 
 function loadSource(loader: PipelineLoader, file: string): PipelineSource {

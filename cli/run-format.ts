@@ -77,10 +77,11 @@ export function formatTime(ms: number | null): string {
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
-/** `0.4s`, `12s`, `3m04s`, `2h05m`, `3d04h`; rounded down, so a run never reads as longer than it was. */
+/** `12ms`, `1.4s`, `12s`, `3m04s`, `2h05m`, `3d04h`; rounded down, so a run never reads as longer than it was. */
 export function formatDuration(ms: number | null): string {
   if (ms === null) return '-';
-  const s = Math.floor(Math.max(0, ms) / 1000);
+  if (ms < 1000) return `${Math.floor(Math.max(0, ms))}ms`;
+  const s = Math.floor(ms / 1000);
   const two = (n: number) => String(n).padStart(2, '0');
   if (s < 10) return `${(Math.floor(Math.max(0, ms) / 100) / 10).toFixed(1)}s`;
   if (s < 60) return `${s}s`;

@@ -2,6 +2,7 @@
 // on a terminal also a status line (what runs now, how far along) that is
 // redrawn in place under the log lines.
 import type { RunEvent } from '../engine/execute/run-executor.js';
+import { formatDuration } from './run-format.js';
 import type { Style } from './terminal-style.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -10,15 +11,6 @@ export interface ProgressOptions {
   out: NodeJS.WriteStream | { write(text: string): boolean; isTTY?: boolean };
   style: Style;
   live: boolean;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.floor((ms % 60_000) / 1000);
-  if (minutes < 60) return `${minutes}m${String(seconds).padStart(2, '0')}s`;
-  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
 export class RunProgress {
