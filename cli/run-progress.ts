@@ -1,9 +1,12 @@
-// What `sluice run` prints while it works: one line per state change, and
-// on a terminal also a status line (what runs now, how far along) that is
-// redrawn in place under the log lines.
+// What `sluice run` prints while it works: in a pipe or CI log, one line per
+// state change; on a terminal, a compact status line redrawn in place (how
+// far along, what runs now), with lines only for failures and retries.
 import type { RunEvent } from '../engine/execute/run-executor.js';
 import { formatDuration } from './run-format.js';
 import type { Style } from './terminal-style.js';
+
+/** States that, on a terminal, count in the status line and print no line: nothing went wrong. */
+const QUIET_ON_TERMINAL: ReadonlySet<string> = new Set(['SUCCESS', 'EXCLUDED', 'DISABLED', 'SKIPPED']);
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -54,7 +57,9 @@ export class RunProgress {
         if (event.state === 'RUNNING') {
           this.started.set(id, Date.now());
           this.running.add(name);
-          this.line(`${name} ${style.cyan('RUNNING')}${event.attempt && event.attempt > 1 ? ` attempt ${event.attempt}` : ''}${event.message ? ` (${event.message})` : ''}`);
+          if (!this.options.live) {
+            this.line(`${name} ${style.cyan('RUNNING')}${event.attempt && event.attempt > 1 ? ` attempt ${event.attempt}` : ''}${event.message ? ` (${event.message})` : ''}`);
+          }
           return;
         }
         this.running.delete(name);
@@ -65,6 +70,8 @@ export class RunProgress {
           return;
         }
         if (event.runId === this.rootRunId && !event.taskKey.includes('[')) this.settled++;
+        // On a terminal the status line shows progress; only what needs a look gets a line of its own.
+        if (this.options.live && QUIET_ON_TERMINAL.has(event.state)) return;
         this.line(`${name} ${this.colour(event.state)}${took}${event.state === 'SUCCESS' ? '' : this.detail(event.message)}`);
       }
     }

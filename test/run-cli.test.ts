@@ -318,15 +318,25 @@ tasks:
 });
 
 describe('output', () => {
-  it('on a terminal, keeps a live status line under the state changes', () => {
+  it('on a terminal, shows a compact live status line instead of a line per state change', () => {
     // script(1) gives the command a pseudo-terminal, as an interactive shell would.
     const command = `${process.execPath} ${join(PROJECT_ROOT, 'dist/bin/sluice.js')} run ${join(PROJECT_ROOT, 'pipelines/examples/hello.yaml')} --state ${stateFile}`;
     const result = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, CI: undefined, NO_COLOR: '1' } as NodeJS.ProcessEnv });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/\r\x1b\[2K. [0-2]\/2 done · \d+ms/);
-    expect(result.stdout).toContain('greet SUCCESS');
+    // Successes show in the status line, not as lines of their own.
+    expect(result.stdout).not.toContain('greet RUNNING');
+    expect(result.stdout).not.toContain('greet SUCCESS');
     // The status line is erased before the summary.
     expect(result.stdout).toMatch(/\r\x1b\[2Krun \d+ of 'hello' SUCCESS/);
+  });
+
+  it('on a terminal, still prints a line for each failure and retry', () => {
+    const command = `${process.execPath} ${join(PROJECT_ROOT, 'dist/bin/sluice.js')} run ${join(PROJECT_ROOT, 'pipelines/examples/retry.yaml')} --state ${stateFile}`;
+    const result = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, CI: undefined, NO_COLOR: '1' } as NodeJS.ProcessEnv });
+    expect(result.status).toBe(0);
+    expect(result.stdout.match(/flaky FAILED \d+ms, retry in/g)).toHaveLength(2);
+    expect(result.stdout).not.toContain('done SUCCESS');
   });
 
   it('in a pipe, prints plain lines only', () => {
