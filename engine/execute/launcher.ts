@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, statSync, writeSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { processStartTime, signalProcessGroup } from './process-control.js';
+import { signalProcessGroup } from './process-control.js';
 
 export interface LaunchRequest {
   argv: readonly string[];
@@ -26,8 +26,6 @@ export interface ProcessExit {
 export interface LaunchedProcess {
   /** Also the process group id: the process leads its own group. */
   readonly pid: number | undefined;
-  /** Tells this process apart from a later one with the same pid (see process-control.ts). */
-  readonly processStarted: string | null;
   readonly exit: Promise<ProcessExit>;
   /** SIGTERM to the whole process tree, SIGKILL after `graceMillis` if anything is left. */
   terminate(graceMillis: number): void;
@@ -55,7 +53,7 @@ export class LocalLauncher implements TaskLauncher {
     const failed = (startError: string): LaunchedProcess => {
       writeSync(stderr, `sluice: ${startError}\n`);
       closeLogs();
-      return { pid: undefined, processStarted: null, exit: Promise.resolve({ exitCode: null, signal: null, startError }), terminate() {} };
+      return { pid: undefined, exit: Promise.resolve({ exitCode: null, signal: null, startError }), terminate() {} };
     };
     if (!isDirectory(request.cwd)) return failed(`working directory ${request.cwd} does not exist`);
     const [program, ...args] = request.argv;
@@ -86,7 +84,6 @@ export class LocalLauncher implements TaskLauncher {
     });
     return {
       pid,
-      processStarted: pid === undefined ? null : processStartTime(pid),
       exit,
       terminate(graceMillis: number) {
         if (pid === undefined || killTimer) return;

@@ -73,7 +73,9 @@ export function startProcessAttempt(context: AttemptContext, unit: ProcessUnit, 
   }
   store.startAttempt(runId, unit.key, attempt, Date.now(), logs);
   const process = context.launcher.launch({ ...prepared, stdoutPath: logs.stdout, stderrPath: logs.stderr });
-  if (process.pid !== undefined) store.setAttemptProcess(runId, unit.key, attempt, process.pid, process.processStarted);
+  // Recovery tells the task's processes from later ones with the same pid by
+  // SLUICE_ATTEMPT_ID in their environment.
+  if (process.pid !== undefined) store.setAttemptProcess(runId, unit.key, attempt, process.pid);
 
   let stopped: 'canceled' | 'timedout' | undefined;
   const timeout = unit.settings.timeoutSeconds > 0

@@ -43,18 +43,19 @@ export function signalProcessGroup(pgid: number, signal: NodeJS.Signals): boolea
 }
 
 /**
- * Processes whose environment holds `NAME=value`. Task processes carry their
+ * Processes whose environment holds `NAME=value`; undefined where there is
+ * no /proc to look in. Task processes carry their
  * attempt's id in the environment, which finds them even when they left
  * their process group (setsid, daemons) or their pid was never recorded.
  */
-export function findProcessesByEnv(name: string, value: string): number[] {
+export function findProcessesByEnv(name: string, value: string): number[] | undefined {
   const needle = Buffer.from(`${name}=${value}\0`);
   const found: number[] = [];
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return found;
+    return undefined;
   }
   for (const entry of entries) {
     const pid = Number(entry);

@@ -20,7 +20,7 @@ export function recoverRun(store: RunStore, stateId: string, runId: number, mode
   // Stop the processes first, then record everything in one transaction:
   // a crash in between leaves the run as it was, ready for the same recovery.
   const running = store.attempts(runId).filter((attempt) => attempt.state === 'RUNNING');
-  for (const attempt of running) killAttemptProcesses(stateId, attempt.run_id, attempt.task_key, attempt.attempt, attempt.pid, attempt.pid_started);
+  for (const attempt of running) killAttemptProcesses(stateId, attempt.run_id, attempt.task_key, attempt.attempt, attempt.pid);
   store.db.transaction(() => record(store, stateId, runId, mode, running))();
 }
 
@@ -45,10 +45,18 @@ function record(store: RunStore, stateId: string, runId: number, mode: 'resume' 
   }
 }
 
-function killAttemptProcesses(stateId: string, runId: number, taskKey: string, attempt: number, pid: number | null, started: string | null): void {
-  if (pid !== null && isProcessAlive(pid, started)) signalProcessGroup(pid, 'SIGKILL');
-  // Processes that left the group, or whose pid was never recorded (the runner died right after starting them).
-  for (const orphan of findProcessesByEnv('SLUICE_ATTEMPT_ID', attemptId(stateId, runId, taskKey, attempt))) {
+function killAttemptProcesses(stateId: string, runId: number, taskKey: string, attempt: number, pid: number | null): void {
+  // The attempt's processes carry its id in their environment: that finds
+  // those that left the process group, or whose pid was never recorded, and
+  // never a stranger that got a recorded pid after the task ended.
+  const marked = findProcessesByEnv('SLUICE_ATTEMPT_ID', attemptId(stateId, runId, taskKey, attempt));
+  if (marked === undefined) {
+    // No /proc to look in (not Linux): trust the recorded pid.
+    if (pid !== null) signalProcessGroup(pid, 'SIGKILL');
+    return;
+  }
+  if (pid !== null && marked.includes(pid)) signalProcessGroup(pid, 'SIGKILL');
+  for (const orphan of marked) {
     try {
       process.kill(orphan, 'SIGKILL');
     } catch {

@@ -63,7 +63,6 @@ export const MIGRATIONS: readonly string[] = [
     start_ms INTEGER NOT NULL,
     end_ms INTEGER,
     pid INTEGER,
-    pid_started TEXT,
     exit_code INTEGER,
     signal TEXT,
     error TEXT,

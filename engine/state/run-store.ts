@@ -69,7 +69,6 @@ export interface AttemptRow {
   start_ms: number;
   end_ms: number | null;
   pid: number | null;
-  pid_started: string | null;
   exit_code: number | null;
   signal: string | null;
   error: string | null;
@@ -161,8 +160,8 @@ export class RunStore {
     })();
   }
 
-  setAttemptProcess(runId: number, taskKey: string, attempt: number, pid: number, pidStarted: string | null): void {
-    this.statements.attemptProcess.run(pid, pidStarted, runId, taskKey, attempt);
+  setAttemptProcess(runId: number, taskKey: string, attempt: number, pid: number): void {
+    this.statements.attemptProcess.run(pid, runId, taskKey, attempt);
   }
 
   /** Ends an attempt and, when `task` is given, the task too, with its values; atomically. */
@@ -280,7 +279,7 @@ function prepare(db: Database) {
       VALUES (?, ?, ?, 'RUNNING', ?, ?, ?)`),
     taskRunning: db.prepare(`UPDATE task_runs SET state = 'RUNNING', state_message = NULL, retry_at_ms = NULL,
       attempt_count = ?, start_ms = coalesce(start_ms, ?), end_ms = NULL WHERE run_id = ? AND task_key = ?`),
-    attemptProcess: db.prepare('UPDATE attempts SET pid = ?, pid_started = ? WHERE run_id = ? AND task_key = ? AND attempt = ?'),
+    attemptProcess: db.prepare('UPDATE attempts SET pid = ? WHERE run_id = ? AND task_key = ? AND attempt = ?'),
     endAttempt: db.prepare(`UPDATE attempts SET state = ?, end_ms = ?, exit_code = ?, signal = ?, error = ?
       WHERE run_id = ? AND task_key = ? AND attempt = ?`),
     upsertValue: db.prepare(`INSERT INTO task_values (run_id, task_key, name, value) VALUES (?, ?, ?, ?)
