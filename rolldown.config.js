@@ -4,7 +4,7 @@
 import { defineConfig } from 'rolldown';
 
 export default defineConfig({
-  input: { sluice: 'dist/cli/main.js' },
+  input: { sluice: 'dist/cli/bin.js' },
   platform: 'node',
   // Native addons load their binaries relative to their own package.
   external: ['better-sqlite3', 'onnxruntime-node', '@duckdb/node-api'],

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The `sluice` command. It composes engine/ and tasks/; keep heavy modules
 // (ink, onnxruntime, DuckDB) out of the validate path: they load per command.
 import { writeFileSync } from 'node:fs';
