@@ -462,6 +462,55 @@ tasks:
   });
 });
 
+describe('Ctrl-C', () => {
+  it('cancels the run, stops its processes and records why', async () => {
+    const pidFile = join(root, 'interrupt.pid');
+    const file = pipelineFile('interruptible', `
+name: interruptible
+tasks:
+  - task_key: long
+    shell: |
+      echo $$ > ${JSON.stringify(pidFile)}
+      sleep 60
+`);
+    const runner = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/bin/sluice.js'), 'run', file, '--state', stateFile], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => runner.on('exit', (code) => resolve(code)));
+    await waitFor('the task to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '' || undefined, 15_000);
+    runner.kill('SIGINT');
+    expect(await exited).toBe(1);
+    await waitFor('the task to end', () => !isRunning(Number(readFileSync(pidFile, 'utf8'))) || undefined, 5000);
+    const { run: row, tasks } = lastRun();
+    expect(row.state).toBe('CANCELED');
+    expect(row.state_message).toBe('canceled with Ctrl-C');
+    expect(tasks.long!.state).toBe('CANCELED');
+  });
+});
+
+describe('logs --follow', () => {
+  it('prints a running task\'s output as it comes and stops when the task ends', async () => {
+    const started = join(root, 'follow.started');
+    const file = pipelineFile('chatty', `
+name: chatty
+tasks:
+  - task_key: talk
+    shell: |
+      touch ${JSON.stringify(started)}
+      for i in 1 2 3 4 5; do echo "line $i"; sleep 0.2; done
+`);
+    const runner = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/bin/sluice.js'), 'run', file, '--state', stateFile], { stdio: 'ignore' });
+    const ran = new Promise((resolve) => runner.on('exit', resolve));
+    await waitFor('the task to start', () => existsSync(started) || undefined, 15_000);
+    const runId = lastRun().run.id;
+    const follower = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/bin/sluice.js'), 'logs', String(runId), 'talk', '--follow', '--state', stateFile]);
+    let output = '';
+    follower.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    const code = await new Promise((resolve) => follower.on('exit', resolve));
+    await ran;
+    expect(code).toBe(0);
+    expect(output).toBe('line 1\nline 2\nline 3\nline 4\nline 5\n');
+  });
+});
+
 describe('run_pipeline', () => {
   it('runs another pipeline of the same folder as a child run', () => {
     const folder = join(root, 'family');
@@ -526,6 +575,44 @@ tasks:
     const parentRun = runById(child.run.parent_run_id!);
     expect(parentRun.run.state).toBe('SUCCESS_WITH_FAILURES');
     expect([parentRun.state('call'), parentRun.state('report')]).toEqual(['CANCELED', 'SUCCESS']);
+  });
+});
+
+describe('resume with a child run', () => {
+  it('goes on with the interrupted child run and never reruns its succeeded tasks', async () => {
+    const folder = join(root, 'resume-family');
+    const marks = join(folder, 'marks');
+    pipelineFile('kid', `
+name: kid
+tasks:
+  - task_key: first
+    shell: echo first >> ${JSON.stringify(marks)}
+  - task_key: slow
+    depends_on: [first]
+    shell: |
+      echo $$ > ${JSON.stringify(join(folder, 'slow.pid'))}
+      sleep 1
+      echo slow >> ${JSON.stringify(marks)}
+`, folder);
+    const parent = pipelineFile('mom', `
+name: mom
+tasks:
+  - task_key: call
+    run_pipeline: { pipeline: kid }
+`, folder);
+    const runner = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/bin/sluice.js'), 'run', parent, '--state', stateFile], { stdio: 'ignore' });
+    await waitFor('the slow task to start', () => existsSync(join(folder, 'slow.pid')) || undefined, 15_000);
+    runner.kill('SIGKILL');
+    await new Promise((resolve) => runner.on('exit', resolve));
+    const child = lastRun();
+    expect(child.run.pipeline).toBe('kid');
+    const resumed = runSluice(['resume', String(child.run.parent_run_id), '--state', stateFile]);
+    expect(resumed.code).toBe(0);
+    const after = runById(child.run.id);
+    expect(after.run.state).toBe('SUCCESS');
+    expect(after.attempts.filter((a) => a.task_key === 'slow').map((a) => a.state)).toEqual(['LOST', 'SUCCESS']);
+    expect(readFileSync(marks, 'utf8').split('\n').filter((line) => line === 'first')).toHaveLength(1);
+    expect(runById(child.run.parent_run_id!).run.state).toBe('SUCCESS');
   });
 });
 
