@@ -13,7 +13,8 @@ const HOSTILE = [
 function run(script: string, value: string): string {
   const rendered = renderShellScript(script, () => value);
   const result = spawnSync('bash', ['-euo', 'pipefail', '-c', `args() { for a in "$@"; do printf '[%s]\\n' "$a"; done; }\n${rendered.script}`],
-    { encoding: 'utf8', env: { ...process.env, ...rendered.env }, cwd: '/tmp' });
+    // stdin from /dev/null, as Sluice's tasks get it: on a socket, bash would read /etc/bash.bashrc as if run by sshd.
+    { encoding: 'utf8', env: { ...process.env, ...rendered.env }, cwd: '/tmp', stdio: ['ignore', 'pipe', 'pipe'] });
   expect(result.stderr).toBe('');
   return result.stdout;
 }
