@@ -21,7 +21,7 @@ export function recoverRun(store: RunStore, stateId: string, runId: number, mode
   // a crash in between leaves the run as it was, ready for the same recovery.
   const running = store.attempts(runId).filter((attempt) => attempt.state === 'RUNNING');
   for (const attempt of running) killAttemptProcesses(stateId, attempt.run_id, attempt.task_key, attempt.attempt, attempt.pid);
-  store.db.transaction(() => record(store, stateId, runId, mode, running))();
+  store.atomically(() => record(store, stateId, runId, mode, running));
 }
 
 function record(store: RunStore, stateId: string, runId: number, mode: 'resume' | 'cancel', running: readonly AttemptRow[]): void {

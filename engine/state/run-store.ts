@@ -108,9 +108,17 @@ export interface RunFilter {
 
 export class RunStore {
   private readonly statements: ReturnType<typeof prepare>;
+  /**
+   * Runs `work` in one transaction (a savepoint when nested). Made once:
+   * better-sqlite3 builds a new wrapper on every db.transaction() call, and
+   * these run several times per task.
+   */
+  readonly atomically: <T>(work: () => T) => T;
 
   constructor(readonly db: Database) {
     this.statements = prepare(db);
+    const transaction = db.transaction((work: () => unknown) => work());
+    this.atomically = <T>(work: () => T) => transaction(work) as T;
   }
 
   recordPipelineVersion(input: PipelineVersionInput, nowMs: number): number {
@@ -129,7 +137,7 @@ export class RunStore {
   /** Creates the run and a PENDING row per task, in one transaction. */
   createRun(run: NewRun): RunRow {
     const s = this.statements;
-    return this.db.transaction(() => {
+    return this.atomically(() => {
       const id = Number(s.insertRun.run(run.pipeline, run.pipelineVersionId, run.parentRunId ?? null, run.parentTaskKey ?? null,
         run.triggerType, run.triggerTimeMs, JSON.stringify(run.parameters), run.concurrency, run.nowMs, run.nowMs,
         `${run.runsDir}/${0}`).lastInsertRowid);
@@ -137,7 +145,7 @@ export class RunStore {
       s.claimRun.run(run.runner.pid, run.runner.started, id);
       for (const key of run.taskKeys) s.insertTaskRun.run(id, key, null, null);
       return s.getRun.get(id) as RunRow;
-    })();
+    });
   }
 
   /** Records which process drives the run, so that others can tell whether it is alive. */
@@ -147,17 +155,17 @@ export class RunStore {
 
   addIterations(runId: number, loopKey: string, count: number): void {
     const s = this.statements;
-    this.db.transaction(() => {
+    this.atomically(() => {
       for (let i = 0; i < count; i++) s.insertTaskRun.run(runId, iterationKey(loopKey, i), loopKey, i);
-    })();
+    });
   }
 
   startAttempt(runId: number, taskKey: string, attempt: number, startMs: number, logs: { stdout: string; stderr: string } | null): void {
     const s = this.statements;
-    this.db.transaction(() => {
+    this.atomically(() => {
       s.insertAttempt.run(runId, taskKey, attempt, startMs, logs?.stdout ?? null, logs?.stderr ?? null);
       s.taskRunning.run(attempt, startMs, runId, taskKey);
-    })();
+    });
   }
 
   setAttemptProcess(runId: number, taskKey: string, attempt: number, pid: number): void {
@@ -168,25 +176,25 @@ export class RunStore {
   finishAttempt(runId: number, taskKey: string, attempt: number, end: AttemptEnd,
     task?: { state: TaskState; message?: string | null; retryAtMs?: number | null; values?: Record<string, string> }): void {
     const s = this.statements;
-    this.db.transaction(() => {
+    this.atomically(() => {
       s.endAttempt.run(end.state, end.endMs, end.exitCode ?? null, end.signal ?? null, end.error ?? null, runId, taskKey, attempt);
       if (!task) return;
       for (const [name, value] of Object.entries(task.values ?? {})) s.upsertValue.run(runId, taskKey, name, value);
       const terminal = task.state !== 'RETRY_WAIT' && task.state !== 'RUNNING';
       s.setTaskState.run(task.state, task.message ?? null, task.retryAtMs ?? null, terminal ? end.endMs : null, runId, taskKey);
-    })();
+    });
   }
 
   /** A task that ends without an attempt (a condition, a skipped or excluded task, a finished loop). */
   setTaskState(runId: number, taskKey: string, state: TaskState, nowMs: number,
     extra: { message?: string | null; values?: Record<string, string>; started?: boolean } = {}): void {
     const s = this.statements;
-    this.db.transaction(() => {
+    this.atomically(() => {
       for (const [name, value] of Object.entries(extra.values ?? {})) s.upsertValue.run(runId, taskKey, name, value);
       if (extra.started) s.markStarted.run(nowMs, runId, taskKey);
       const terminal = state !== 'RETRY_WAIT' && state !== 'RUNNING' && state !== 'PENDING';
       s.setTaskState.run(state, extra.message ?? null, null, terminal ? nowMs : null, runId, taskKey);
-    })();
+    });
   }
 
   setChildRun(runId: number, taskKey: string, childRunId: number): void {
@@ -208,7 +216,7 @@ export class RunStore {
    */
   beginRepair(runId: number, taskKeys: readonly string[]): number {
     const s = this.statements;
-    return this.db.transaction(() => {
+    return this.atomically(() => {
       s.beginRepair.run(runId);
       const round = (s.getRun.get(runId) as RunRow).repair_count;
       for (const key of taskKeys) {
@@ -218,7 +226,7 @@ export class RunStore {
         s.resetIterations.run(round, runId, key);
       }
       return round;
-    })();
+    });
   }
 
   /** Marks the run live again after its runner died (sluice resume). */
