@@ -7,8 +7,8 @@
 //  4. child_process.spawn against execa 9 starting 500 no-op processes at
 //     concurrency 2: the evidence for the launcher choice.
 // It prints figures and targets and asserts no timing (machines are shared
-// and noisy). When the build has no `sluice run` yet, parts 1–3 show only
-// the other tools. It exits 1 when `sluice run` failed. `--json` prints JSON.
+// and noisy). Against an older build without `sluice run` it measures the
+// other tools only. It exits 1 when `sluice run` failed. `--json` prints JSON.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
