@@ -616,6 +616,23 @@ tasks:
   });
 });
 
+describe('two runners on one new state database', () => {
+  it('both create it, run and record their runs', async () => {
+    const fresh = join(root, 'shared-state', 'state.db');
+    const file = pipelineFile('shared', `name: shared\ntasks:\n${Array.from({ length: 20 }, (_, i) => `  - task_key: t${i}\n    command: ["true"]\n`).join('')}`);
+    const start = () => new Promise<number | null>((resolve) => {
+      spawn(process.execPath, [join(PROJECT_ROOT, 'dist/bin/sluice.js'), 'run', file, '--state', fresh], { stdio: 'ignore' }).on('exit', resolve);
+    });
+    expect(await Promise.all([start(), start()])).toEqual([0, 0]);
+    const store = new RunStore(openStateDatabase(fresh, { mustExist: true }));
+    const runs = store.runs();
+    const finished = runs.map((r) => store.taskRuns(r.id).filter((t) => t.state === 'SUCCESS').length);
+    store.db.close();
+    expect(runs.map((r) => r.state)).toEqual(['SUCCESS', 'SUCCESS']);
+    expect(finished).toEqual([20, 20]);
+  });
+});
+
 describe('concurrency', () => {
   it('never runs more processes at once than --concurrency', () => {
     const tasks = Array.from({ length: 6 }, (_, i) => `  - task_key: t${i}\n    command: [sleep, "0.3"]\n`).join('');
