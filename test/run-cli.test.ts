@@ -126,6 +126,34 @@ tasks:
   });
 });
 
+describe('for_each and repair', () => {
+  it('a repair whose upstream yields fewer inputs runs those and skips the iterations that are gone', () => {
+    const listFile = join(root, 'inputs.json');
+    writeFileSync(listFile, '[1, 2, 3, 4]');
+    const file = pipelineFile('shrinking', `
+name: shrinking
+tasks:
+  - task_key: list
+    shell: echo "items=$(cat ${JSON.stringify(listFile)})" >> "$SLUICE_OUTPUT"
+  - task_key: each
+    depends_on: [list]
+    for_each:
+      inputs: "{{tasks.list.values.items}}"
+      task:
+        shell: test {{input}} -lt 4 && echo "n={{input}}" >> "$SLUICE_OUTPUT"
+`);
+    expect(run(file).code).toBe(1);
+    const first = lastRun();
+    expect(first.state('each')).toBe('FAILED');
+    writeFileSync(listFile, '[1, 2]');
+    expect(runSluice(['repair', String(first.run.id), '--only', 'list+', '--state', stateFile]).code).toBe(0);
+    const after = runById(first.run.id);
+    expect(after.state('each')).toBe('SUCCESS');
+    expect(after.values.each).toEqual({ n: '[1,2]' });
+    expect(['each[0]', 'each[1]', 'each[2]', 'each[3]'].map(after.state)).toEqual(['SUCCESS', 'SUCCESS', 'SKIPPED', 'SKIPPED']);
+  });
+});
+
 describe('for_each when the run stops', () => {
   it('cancels the running iteration and every one not started', () => {
     const file = pipelineFile('stopped-loop', `

@@ -264,6 +264,12 @@ export class RunExecutor {
       store.addIterations(this.run.id, node.spec.key, inputs.length);
       rows = store.taskRuns(this.run.id).filter((row) => row.parent_task_key === node.spec.key);
     }
+    rows.sort((a, b) => a.iteration! - b.iteration!);
+    // A repair whose upstream now yields fewer inputs leaves iterations that no longer exist.
+    for (const stale of rows.slice(inputs.length)) {
+      if (stale.state !== 'SKIPPED') store.setTaskState(this.run.id, stale.task_key, 'SKIPPED', Date.now(), { message: 'no longer among the inputs' });
+    }
+    rows = rows.slice(0, inputs.length);
     const loop: Loop = { node, concurrency: body.concurrency, inputs, states: rows.map((row) => row.state), waiting: [], active: 0, open: 0 };
     this.loops.add(loop);
     inputs.forEach((input, index) => {
@@ -299,7 +305,6 @@ export class RunExecutor {
     loop.filling = false;
     if (loop.open === 0 && this.loops.delete(loop)) this.finishLoop(loop);
   }
-
 
   private finishLoop(loop: Loop): void {
     const key = loop.node.spec.key;
