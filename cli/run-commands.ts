@@ -2,13 +2,14 @@
 // pipelines or stop them. They open the state database, compose the engine's
 // RunService with the local launcher, and print progress.
 import { availableParallelism } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../engine/diagnostics.js';
 import { LocalLauncher } from '../engine/execute/launcher.js';
 import { parseParameterArguments } from '../engine/execute/parameters.js';
 import { RunService, type PipelineSource } from '../engine/execute/run-service.js';
-import { findPipelineFiles } from '../engine/spec/pipeline-set.js';
+import type { Pipeline } from '../engine/spec/model.js';
+import { findPipelineFiles, loadPipelineSet } from '../engine/spec/pipeline-set.js';
 import type { PipelineLoader } from '../engine/spec/pipeline-loader.js';
 import { openStateDatabase } from '../engine/state/database.js';
 import { RunStore, type RunRow } from '../engine/state/run-store.js';
@@ -101,12 +102,23 @@ function parseConcurrency(text: string | undefined): number {
 }
 
 function loadSource(loader: PipelineLoader, file: string): PipelineSource {
-  const loaded = loader.loadFile(file);
+  let loaded = loader.loadFile(file);
+  if (loaded.pipeline && callsOtherPipelines(loaded.pipeline)) {
+    // run_pipeline targets are the pipelines beside the file: check the calls
+    // (names, parameters, cycles) as `sluice validate <folder>` does, before anything runs.
+    const set = loadPipelineSet(loader, findPipelineFiles([dirname(file)]));
+    loaded = set.find((item) => resolve(item.file) === resolve(file)) ?? loaded;
+  }
   if (!loaded.pipeline) {
     process.stderr.write(formatText([{ file: loaded.file, text: loaded.text, diagnostics: loaded.diagnostics }], styleFor(process.stderr), false));
     throw new UsageError(`${file} is not a valid pipeline; nothing was run`, 1);
   }
   return { pipeline: loaded.pipeline, text: loaded.text ?? '' };
+}
+
+function callsOtherPipelines(pipeline: Pipeline): boolean {
+  return pipeline.tasks.some((task) => task.body.type === 'run_pipeline' ||
+    (task.body.type === 'for_each' && task.body.task.body.type === 'run_pipeline'));
 }
 
 function openSession(loader: PipelineLoader, options: StateOptions, concurrency: number) {

@@ -571,6 +571,20 @@ tasks:
   });
 });
 
+describe('run_pipeline checked before running', () => {
+  it('refuses a call to a pipeline that is not in the folder, with a suggestion, and runs nothing', () => {
+    const folder = join(root, 'typo-family');
+    pipelineFile('child', 'name: child\ntasks:\n  - task_key: t\n    command: ["true"]\n', folder);
+    const parent = pipelineFile('parent', 'name: parent\ntasks:\n  - task_key: call\n    run_pipeline: { pipeline: chlid }\n', folder);
+    const before = runSluice(['runs', '--json', '--state', stateFile]).stdout;
+    const result = run(parent);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/parent\.yaml:4:\d+: error: .*'chlid'.*did you mean 'child'\?/);
+    expect(result.stderr).toContain('nothing was run');
+    expect(runSluice(['runs', '--json', '--state', stateFile]).stdout).toBe(before);
+  });
+});
+
 describe('canceling a child run', () => {
   it('stops that run only; its parent records the task as canceled and goes on', async () => {
     const folder = join(root, 'cancel-family');
