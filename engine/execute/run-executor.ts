@@ -50,7 +50,6 @@ interface Node {
   attempts: number;
   roundFirstAttempt: number;
   retryAtMs: number | null;
-  childRunId: number | null;
 }
 
 interface Unit {
@@ -86,6 +85,8 @@ export class RunExecutor {
   private readonly units = new Set<Unit>();
   private readonly children = new Set<RunExecutor>();
   private readonly loops = new Set<Loop>();
+  /** Task or iteration key → its latest child run (run_pipeline), to go on with it after a crash. */
+  private readonly childRuns = new Map<string, number>();
   private readonly facts: RunFacts;
   private readonly attemptContext: AttemptContext;
   private unsettled = 0;
@@ -165,6 +166,7 @@ export class RunExecutor {
     const { store } = this.options;
     const rows = new Map<string, TaskRunRow>();
     for (const row of store.taskRuns(this.run.id)) {
+      if (row.child_run_id !== null) this.childRuns.set(row.task_key, row.child_run_id);
       if (row.parent_task_key === null) rows.set(row.task_key, row);
       else {
         const list = this.iterationRows.get(row.parent_task_key) ?? [];
@@ -177,7 +179,7 @@ export class RunExecutor {
       const row = rows.get(spec.key);
       this.nodes.set(spec.key, {
         spec, dependents: [], remaining: 0, state: row?.state ?? 'PENDING', attempts: row?.attempt_count ?? 0,
-        roundFirstAttempt: row?.round_first_attempt ?? 1, retryAtMs: row?.retry_at_ms ?? null, childRunId: row?.child_run_id ?? null,
+        roundFirstAttempt: row?.round_first_attempt ?? 1, retryAtMs: row?.retry_at_ms ?? null,
       });
     }
     for (const node of this.nodes.values()) {
@@ -420,15 +422,13 @@ export class RunExecutor {
     } catch (error) {
       return { attempt, cancel() {}, outcome: Promise.resolve({ state: 'FAILED', exitCode: null, message: (error as Error).message, values: {}, retryable: false }) };
     }
-    const node = this.nodes.get(unit.key);
-    const existing = node?.childRunId ?? undefined;
     let child: RunExecutor | undefined;
     const outcome = startChildRun({
-      parent: this.run, taskKey: unit.key, pipeline: body.pipeline, parameters, existingChildRunId: existing ?? undefined,
+      parent: this.run, taskKey: unit.key, pipeline: body.pipeline, parameters, existingChildRunId: this.childRuns.get(unit.key),
       register: (executor) => {
         child = executor;
         this.children.add(executor);
-        if (node) node.childRunId = executor.runId;
+        this.childRuns.set(unit.key, executor.runId);
         store.setChildRun(this.run.id, unit.key, executor.runId);
         if (this.stopping) executor.stop(this.stopping.state, this.stopping.message);
       },
