@@ -348,7 +348,7 @@ tasks:
 describe('output', () => {
   it('on a terminal, shows a compact live status line instead of a line per state change', () => {
     // script(1) gives the command a pseudo-terminal, as an interactive shell would.
-    const command = `${process.execPath} ${join(PROJECT_ROOT, 'dist/bin/sluice.js')} run ${join(PROJECT_ROOT, 'pipelines/examples/hello.yaml')} --state ${stateFile}`;
+    const command = `${process.execPath} ${SLUICE_BIN} run ${join(PROJECT_ROOT, 'pipelines/examples/hello.yaml')} --state ${stateFile}`;
     const result = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, CI: undefined, NO_COLOR: '1' } as NodeJS.ProcessEnv });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/\r\x1b\[2K. [0-2]\/2 done · \d+ms/);
@@ -360,7 +360,7 @@ describe('output', () => {
   });
 
   it('on a terminal, still prints a line for each failure and retry', () => {
-    const command = `${process.execPath} ${join(PROJECT_ROOT, 'dist/bin/sluice.js')} run ${join(PROJECT_ROOT, 'pipelines/examples/retry.yaml')} --state ${stateFile}`;
+    const command = `${process.execPath} ${SLUICE_BIN} run ${join(PROJECT_ROOT, 'pipelines/examples/retry.yaml')} --state ${stateFile}`;
     const result = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, CI: undefined, NO_COLOR: '1' } as NodeJS.ProcessEnv });
     expect(result.status).toBe(0);
     expect(result.stdout.match(/flaky FAILED \d+ms, retry in/g)).toHaveLength(2);
@@ -474,10 +474,8 @@ tasks:
     depends_on: [long]
     command: ["true"]
 `);
-    const runner = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/bin/sluice.js'), 'run', file, '--state', stateFile], { stdio: 'ignore' });
-    const exited = new Promise<number | null>((resolve) => runner.on('exit', (code) => resolve(code)));
-    await waitFor('the task to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '' || undefined, 15_000);
-    const taskPid = Number(readFileSync(pidFile, 'utf8'));
+    const { exited } = startSluice(['run', file, '--state', stateFile]);
+    const taskPid = await pidWrittenTo(pidFile);
     const runId = lastRun().run.id;
     const result = runSluice(['cancel', String(runId), '--state', stateFile]);
     expect(result.stdout).toContain(`run ${runId} CANCELED`);
@@ -501,12 +499,11 @@ tasks:
       echo $$ > ${JSON.stringify(pidFile)}
       sleep 60
 `);
-    const runner = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/bin/sluice.js'), 'run', file, '--state', stateFile], { stdio: 'ignore' });
-    const exited = new Promise<number | null>((resolve) => runner.on('exit', (code) => resolve(code)));
-    await waitFor('the task to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '' || undefined, 15_000);
+    const { child: runner, exited } = startSluice(['run', file, '--state', stateFile]);
+    const taskPid = await pidWrittenTo(pidFile);
     runner.kill('SIGINT');
     expect(await exited).toBe(1);
-    await waitFor('the task to end', () => !isRunning(Number(readFileSync(pidFile, 'utf8'))) || undefined, 5000);
+    await waitFor('the task to end', () => !isRunning(taskPid) || undefined, 5000);
     const { run: row, tasks } = lastRun();
     expect(row.state).toBe('CANCELED');
     expect(row.state_message).toBe('canceled with Ctrl-C');
@@ -525,17 +522,14 @@ tasks:
       touch ${JSON.stringify(started)}
       for i in 1 2 3 4 5; do echo "line $i"; sleep 0.2; done
 `);
-    const runner = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/bin/sluice.js'), 'run', file, '--state', stateFile], { stdio: 'ignore' });
-    const ran = new Promise((resolve) => runner.on('exit', resolve));
+    const { exited: ran } = startSluice(['run', file, '--state', stateFile]);
     await waitFor('the task to start', () => existsSync(started) || undefined, 15_000);
     const runId = lastRun().run.id;
-    const follower = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/bin/sluice.js'), 'logs', String(runId), 'talk', '--follow', '--state', stateFile]);
-    let output = '';
-    follower.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    const code = await new Promise((resolve) => follower.on('exit', resolve));
+    const follower = startSluice(['logs', String(runId), 'talk', '--follow', '--state', stateFile]);
+    const code = await follower.exited;
     await ran;
     expect(code).toBe(0);
-    expect(output).toBe('line 1\nline 2\nline 3\nline 4\nline 5\n');
+    expect(follower.output()).toBe('line 1\nline 2\nline 3\nline 4\nline 5\n');
   });
 });
 
@@ -607,9 +601,8 @@ tasks:
     run_if: all_done
     command: [echo, "child ended {{tasks.call.result_state}}"]
 `, folder);
-    const runner = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/bin/sluice.js'), 'run', parent, '--state', stateFile], { stdio: 'ignore' });
-    const exited = new Promise<number | null>((resolve) => runner.on('exit', (code) => resolve(code)));
-    await waitFor('the child task to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '' || undefined, 15_000);
+    const { exited } = startSluice(['run', parent, '--state', stateFile]);
+    await pidWrittenTo(pidFile);
     const child = lastRun();
     expect(child.run.pipeline).toBe('slow-child');
     expect(runSluice(['cancel', String(child.run.id), '--state', stateFile]).stdout).toContain(`run ${child.run.id} CANCELED`);
@@ -642,10 +635,10 @@ tasks:
   - task_key: call
     run_pipeline: { pipeline: kid }
 `, folder);
-    const runner = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/bin/sluice.js'), 'run', parent, '--state', stateFile], { stdio: 'ignore' });
-    await waitFor('the slow task to start', () => existsSync(join(folder, 'slow.pid')) || undefined, 15_000);
+    const { child: runner, exited } = startSluice(['run', parent, '--state', stateFile]);
+    await pidWrittenTo(join(folder, 'slow.pid'));
     runner.kill('SIGKILL');
-    await new Promise((resolve) => runner.on('exit', resolve));
+    await exited;
     const child = lastRun();
     expect(child.run.pipeline).toBe('kid');
     const resumed = runSluice(['resume', String(child.run.parent_run_id), '--state', stateFile]);
@@ -662,9 +655,7 @@ describe('two runners on one new state database', () => {
   it('both create it, run and record their runs', async () => {
     const fresh = join(root, 'shared-state', 'state.db');
     const file = pipelineFile('shared', `name: shared\ntasks:\n${Array.from({ length: 20 }, (_, i) => `  - task_key: t${i}\n    command: ["true"]\n`).join('')}`);
-    const start = () => new Promise<number | null>((resolve) => {
-      spawn(process.execPath, [join(PROJECT_ROOT, 'dist/bin/sluice.js'), 'run', file, '--state', fresh], { stdio: 'ignore' }).on('exit', resolve);
-    });
+    const start = () => startSluice(['run', file, '--state', fresh]).exited;
     expect(await Promise.all([start(), start()])).toEqual([0, 0]);
     const store = new RunStore(openStateDatabase(fresh, { mustExist: true }));
     const runs = store.runs();
@@ -688,6 +679,25 @@ describe('concurrency', () => {
     expect(most).toBe(2);
   });
 });
+
+const SLUICE_BIN = join(PROJECT_ROOT, 'dist/bin/sluice.js');
+
+/** Starts `sluice <args>` in the background, as from another terminal; `output()` is its stdout so far. */
+function startSluice(args: string[]) {
+  const child = spawn(process.execPath, [SLUICE_BIN, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, exited, output: () => stdout };
+}
+
+/** Waits until a task has written its pid to `file`, and returns it. */
+function pidWrittenTo(file: string): Promise<number> {
+  return waitFor(`a pid in ${file}`, () => {
+    const text = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+    return text === '' ? undefined : Number(text);
+  }, 15_000);
+}
 
 function runGit(cwd: string, args: string[]): string {
   const result = spawnSync('git', args, { cwd, encoding: 'utf8' });

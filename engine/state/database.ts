@@ -35,7 +35,7 @@ export function openStateDatabase(file: string, options: OpenOptions = {}): Data
     // Another process may hold the write lock for a moment (a runner committing).
     db.pragma('busy_timeout = 10000');
     if (!options.readonly) {
-      db.pragma('journal_mode = WAL');
+      enableWal(db);
       // In WAL mode NORMAL keeps every commit through a crash of the process
       // (kill -9), which is what a runner must survive; only a power loss can
       // drop the last commits. SLUICE_SYNCHRONOUS=FULL trades speed for that too.
@@ -53,6 +53,24 @@ export function openStateDatabase(file: string, options: OpenOptions = {}): Data
     throw error;
   }
   return db;
+}
+
+/**
+ * Switching to WAL needs the database to itself for a moment, and SQLite
+ * answers "locked" at once, without waiting for busy_timeout, when another
+ * process is doing the same to a new database: retry for a while.
+ */
+function enableWal(db: Database): void {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
 }
 
 function checkVersion(db: Database, file: string): number {
