@@ -47,6 +47,11 @@ export function stateCell(state: string, style: Style): Cell {
   return { text: `${look.symbol} ${state}`, paint: style[look.paint] };
 }
 
+/** The state's name in its colour, without the symbol (progress lines). */
+export function paintState(state: string, style: Style): string {
+  return style[(LOOKS[state] ?? { paint: 'bold' as Paint }).paint](state);
+}
+
 export function formatState(state: string, style: Style): string {
   const cell = stateCell(state, style);
   return cell.paint!(cell.text);

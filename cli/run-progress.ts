@@ -2,7 +2,7 @@
 // state change; on a terminal, a compact status line redrawn in place (how
 // far along, what runs now), with lines only for failures and retries.
 import type { RunEvent } from '../engine/execute/run-executor.js';
-import { formatDuration } from './run-format.js';
+import { formatDuration, paintState } from './run-format.js';
 import type { Style } from './terminal-style.js';
 
 /** States that, on a terminal, count in the status line and print no line: nothing went wrong. */
@@ -87,11 +87,7 @@ export class RunProgress {
   }
 
   colour(state: string): string {
-    const { style } = this.options;
-    if (state === 'SUCCESS') return style.green(state);
-    if (state === 'SUCCESS_WITH_FAILURES' || state === 'EXCLUDED' || state === 'SKIPPED' || state === 'DISABLED') return style.yellow(state);
-    if (state === 'RUNNING' || state === 'PENDING') return style.cyan(state);
-    return style.red(state);
+    return paintState(state, this.options.style);
   }
 
   private detail(message: string | undefined): string {

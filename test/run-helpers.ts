@@ -2,12 +2,13 @@
 // can be killed mid-run, a read-only look into the state database, and
 // checks for processes a run may have left behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type BetterSqlite3 from 'better-sqlite3';
+import { findProcessesByEnv } from '../engine/execute/process-control.js';
 
 const SLUICE = fileURLToPath(new URL('../dist/bin/sluice.js', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -82,19 +83,7 @@ export function isRunning(pid: number): boolean {
 
 /** Live processes whose environment holds `name=value`. */
 export function processesWithEnv(name: string, value: string): number[] {
-  const needle = `\0${name}=${value}\0`;
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    try {
-      const environ = `\0${readFileSync(`/proc/${pid}/environ`, 'latin1')}`;
-      if (environ.includes(needle) && isRunning(pid)) found.push(pid);
-    } catch {
-      // Gone, or not ours.
-    }
-  }
-  return found;
+  return (findProcessesByEnv(name, value) ?? []).filter(isRunning);
 }
 
 /** Polls `check` until it returns something other than undefined, or throws after `timeoutMs`. */
