@@ -51,6 +51,14 @@ export function createProgram(): Command {
       else process.stdout.write(text);
     });
 
+  // Started by the executor for built-in task types (ingest, train…), not by people.
+  program.command('exec-task', { hidden: true })
+    .argument('<type>').argument('<params-file>')
+    .action(async (type: string, paramsFile: string) => {
+      const { execTask } = await import('../tasks/runtime/exec-task.js');
+      process.exitCode = await execTask(builtinTaskTypes, type, paramsFile);
+    });
+
   registerRunCommands(program);
   registerInspectCommands(program);
   return program;

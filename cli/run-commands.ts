@@ -121,6 +121,15 @@ function callsOtherPipelines(pipeline: Pipeline): boolean {
     (task.body.type === 'for_each' && task.body.task.body.type === 'run_pipeline'));
 }
 
+/**
+ * Built-in tasks run as `sluice exec-task <type> <params>` in their own
+ * process, started by the same launcher as any command: the executor never
+ * loads DuckDB or onnxruntime itself.
+ */
+export function builtinTaskCommand(type: string, paramsFile: string): string[] {
+  return [process.execPath, resolve(process.argv[1]!), 'exec-task', type, paramsFile];
+}
+
 function openSession(loader: PipelineLoader, options: StateOptions, concurrency: number) {
   const location = locateState({ state: options.state });
   const store = new RunStore(openStateDatabase(location.databaseFile));
@@ -131,6 +140,7 @@ function openSession(loader: PipelineLoader, options: StateOptions, concurrency:
     store, databaseFile: location.databaseFile, runsDir: location.runsDir, launcher: new LocalLauncher(), concurrency,
     killGraceMillis: Number.isFinite(graceEnv) && graceEnv >= 0 ? graceEnv : DEFAULT_KILL_GRACE_MILLIS,
     onEvent: progress.handle,
+    builtinCommand: builtinTaskCommand,
     parsePipeline: (file, text) => {
       const loaded = loader.loadText(file, text);
       if (!loaded.pipeline) throw new UsageError(`the stored version of ${file} no longer validates: ${loaded.diagnostics[0]?.message ?? 'unknown error'}`);

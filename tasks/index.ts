@@ -1,8 +1,22 @@
-// Built-in task types. Each lives in tasks/<type>/ and exports a
-// TaskTypeDefinition (its YAML key, description and parameter schema); adding
-// one means adding its folder and one line here. The ML types (ingest,
-// feature, train, evaluate, register, batch_infer, monitor) arrive with the
-// ML issues; the published schema is composed from this list.
+// Built-in task types. Each lives in tasks/<type>/: a definition (its YAML
+// key, description and parameter schema), loaded with every CLI command, and
+// a module that runs it, loaded only inside that task's process. Adding one
+// means adding its folder and one entry here; the published schema is
+// composed from this list.
 import type { TaskTypeDefinition } from '../engine/task-types.js';
+import { evaluateDefinition } from './evaluate/definition.js';
+import { featureDefinition } from './feature/definition.js';
+import { ingestDefinition } from './ingest/definition.js';
+import type { TaskModule } from './runtime/task-context.js';
+import { trainDefinition } from './train/definition.js';
 
-export const builtinTaskTypes: readonly TaskTypeDefinition[] = [];
+export interface BuiltinTaskType extends TaskTypeDefinition {
+  load(): Promise<TaskModule>;
+}
+
+export const builtinTaskTypes: readonly BuiltinTaskType[] = [
+  { ...ingestDefinition, load: () => import('./ingest/run.js') },
+  { ...featureDefinition, load: () => import('./feature/run.js') },
+  { ...trainDefinition, load: () => import('./train/run.js') },
+  { ...evaluateDefinition, load: () => import('./evaluate/run.js') },
+];

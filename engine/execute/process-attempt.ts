@@ -1,7 +1,7 @@
-// One attempt of a task that starts a process (command, shell): render its
+// One attempt of a task that starts a process (command, shell, built-in): render its
 // templates, record the attempt, launch it, enforce its timeout, and read
 // back its exit and its values.
-import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ExecutionSettings, TaskBody } from '../spec/model.js';
 import type { RunStore } from '../state/run-store.js';
@@ -15,8 +15,17 @@ export interface ProcessUnit {
   /** Task key, or `loop[i]` for an iteration. */
   key: string;
   settings: ExecutionSettings;
-  body: Extract<TaskBody, { type: 'command' | 'shell' }>;
+  body: ProcessBody;
   scope: ReferenceScope;
+}
+
+export type ProcessBody = Extract<TaskBody, { type: 'command' | 'shell' | 'builtin' }>;
+
+/** The argv that runs built-in task type `type` with the rendered parameters in `paramsFile` (the CLI knows its own entry point). */
+export type BuiltinTaskCommand = (type: string, paramsFile: string) => string[];
+
+export function startsProcess(body: TaskBody): body is ProcessBody {
+  return body.type === 'command' || body.type === 'shell' || body.type === 'builtin';
 }
 
 export interface AttemptContext {
@@ -30,6 +39,7 @@ export interface AttemptContext {
   killGraceMillis: number;
   /** Environment every task process starts from. */
   baseEnv: Readonly<Record<string, string>>;
+  builtinCommand?: BuiltinTaskCommand;
 }
 
 export interface AttemptOutcome {
@@ -62,7 +72,7 @@ export function startProcessAttempt(context: AttemptContext, unit: ProcessUnit, 
   const logs = { stdout: attemptFile('stdout.log'), stderr: attemptFile('stderr.log') };
   let prepared: { argv: string[]; env: Record<string, string>; cwd: string };
   try {
-    prepared = prepare(context, unit, attempt, attemptFile('values'));
+    prepared = prepare(context, unit, attempt, attemptFile);
   } catch (error) {
     // A reference that cannot be resolved: the same on every try, so no process and no retry.
     const message = (error as Error).message;
@@ -112,7 +122,7 @@ export function startProcessAttempt(context: AttemptContext, unit: ProcessUnit, 
   };
 }
 
-function prepare(context: AttemptContext, unit: ProcessUnit, attempt: number, valuesFile: string) {
+function prepare(context: AttemptContext, unit: ProcessUnit, attempt: number, attemptFile: (suffix: string) => string) {
   const render = (text: string) => renderWithScope(text, unit.scope);
   // The task's own variables shadow the run's shared ones through the
   // prototype, which spawn reads too; copying ~100 variables per task costs
@@ -121,6 +131,11 @@ function prepare(context: AttemptContext, unit: ProcessUnit, attempt: number, va
   let argv: string[];
   if (unit.body.type === 'command') {
     argv = unit.body.argv.map(render);
+  } else if (unit.body.type === 'builtin') {
+    if (!context.builtinCommand) throw new Error(`built-in task type '${unit.body.name}' cannot run here: no runner for built-in tasks was given`);
+    const paramsFile = attemptFile('params.json');
+    writeFileSync(paramsFile, JSON.stringify(renderDeep(unit.body.params, render)));
+    argv = context.builtinCommand(unit.body.name, paramsFile);
   } else {
     const rendered = renderShellScript(unit.body.script, resolverFor(unit.scope));
     Object.assign(env, rendered.env);
@@ -133,7 +148,7 @@ function prepare(context: AttemptContext, unit: ProcessUnit, attempt: number, va
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  env.SLUICE_OUTPUT = valuesFile;
+  env.SLUICE_OUTPUT = attemptFile('values');
   env.SLUICE_ARTIFACTS = artifacts;
   env.SLUICE_RUN_ID = String(context.runId);
   env.SLUICE_TASK_KEY = unit.key;
@@ -141,6 +156,16 @@ function prepare(context: AttemptContext, unit: ProcessUnit, attempt: number, va
   env.SLUICE_ATTEMPT_ID = attemptId(context.stateId, context.runId, unit.key, attempt);
   const cwd = unit.settings.workingDir === undefined ? context.baseDir : resolve(context.baseDir, render(unit.settings.workingDir));
   return { argv, env, cwd };
+}
+
+/** A built-in task's parameters with every string rendered; numbers, booleans and keys stay as written. */
+function renderDeep(value: unknown, render: (text: string) => string): unknown {
+  if (typeof value === 'string') return render(value);
+  if (Array.isArray(value)) return value.map((item) => renderDeep(item, render));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renderDeep(item, render)]));
+  }
+  return value;
 }
 
 export function attemptId(stateId: string, runId: number, taskKey: string, attempt: number): string {

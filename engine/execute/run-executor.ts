@@ -11,7 +11,7 @@ import { isTerminalTaskState, type RunState, type TaskState, type TerminalRunSta
 import { runCondition } from './condition.js';
 import { fanInValues, renderLoopInputs } from './for-each.js';
 import type { TaskLauncher } from './launcher.js';
-import { startProcessAttempt, type AttemptContext, type AttemptOutcome, type RunningAttempt } from './process-attempt.js';
+import { startProcessAttempt, startsProcess, type AttemptContext, type BuiltinTaskCommand, type AttemptOutcome, type RunningAttempt } from './process-attempt.js';
 import { renderWithScope, type ReferenceScope, type RunFacts } from './references.js';
 import { retryDelayMillis, shouldRetry } from './retry-policy.js';
 import { decideRunIf } from './run-if.js';
@@ -33,6 +33,9 @@ export interface ExecutorOptions {
   launcher: TaskLauncher;
   slots: SlotPool;
   stateId: string;
+  /** The state database, which built-in task processes read and write (datasets). */
+  databaseFile: string;
+  builtinCommand?: BuiltinTaskCommand;
   killGraceMillis: number;
   baseEnv?: NodeJS.ProcessEnv;
   onEvent?: (event: RunEvent) => void;
@@ -99,6 +102,8 @@ export class RunExecutor {
     for (const [name, value] of Object.entries(options.baseEnv ?? process.env)) if (value !== undefined) baseEnv[name] = value;
     const parameters = JSON.parse(run.parameters_json) as Record<string, string>;
     for (const [name, value] of Object.entries(parameters)) baseEnv[`SLUICE_PARAM_${name.toUpperCase()}`] = value;
+    baseEnv.SLUICE_STATE_DB = options.databaseFile;
+    baseEnv.SLUICE_PIPELINE = pipeline.name;
     this.facts = {
       runId: run.id,
       pipelineName: pipeline.name,
@@ -111,7 +116,7 @@ export class RunExecutor {
     };
     this.attemptContext = {
       store: options.store, launcher: options.launcher, runId: run.id, runDir: run.run_dir, baseDir: pipeline.baseDir,
-      stateId: options.stateId, killGraceMillis: options.killGraceMillis, baseEnv,
+      stateId: options.stateId, killGraceMillis: options.killGraceMillis, baseEnv, builtinCommand: options.builtinCommand,
     };
   }
 
@@ -325,7 +330,7 @@ export class RunExecutor {
     this.units.add(unit);
     const go = () => {
       unit.retryTimer = undefined;
-      if (unit.body.type === 'command' || unit.body.type === 'shell') {
+      if (startsProcess(unit.body)) {
         unit.slot = this.options.slots.request(() => {
           unit.slot = undefined;
           unit.hasSlot = true;
@@ -349,7 +354,7 @@ export class RunExecutor {
     unit.attempts = number;
     const body = unit.body;
     let running: RunningAttempt;
-    if (body.type === 'command' || body.type === 'shell') {
+    if (startsProcess(body)) {
       running = startProcessAttempt(this.attemptContext, { key: unit.key, settings: unit.settings, body, scope: unit.scope }, number);
     } else if (body.type === 'condition') {
       const result = runCondition(body, unit.scope);
@@ -358,7 +363,7 @@ export class RunExecutor {
     } else if (body.type === 'run_pipeline') {
       running = this.startChild(unit, body, number);
     } else {
-      running = { attempt: number, cancel() {}, outcome: Promise.resolve({ state: 'FAILED', exitCode: null, message: `task type '${body.type === 'builtin' ? body.name : body.type}' cannot run inside this task`, values: {}, retryable: false }) };
+      running = { attempt: number, cancel() {}, outcome: Promise.resolve({ state: 'FAILED', exitCode: null, message: `task type '${body.type}' cannot run inside this task`, values: {}, retryable: false }) };
       this.options.store.startAttempt(this.run.id, unit.key, number, Date.now(), null);
     }
     unit.running = running;

@@ -7,6 +7,7 @@ import { gitInfo } from '../state/git-info.js';
 import type { RunRow, RunStore } from '../state/run-store.js';
 import { isTerminalRunState, type TerminalRunState } from '../state/states.js';
 import type { TaskLauncher } from './launcher.js';
+import type { BuiltinTaskCommand } from './process-attempt.js';
 import { processStartTime } from './process-control.js';
 import { selectRepairTasks } from './repair-selection.js';
 import { RunExecutor, type ChildRunStarter, type RunEvent } from './run-executor.js';
@@ -27,6 +28,8 @@ export interface RunServiceOptions {
   launcher: TaskLauncher;
   concurrency: number;
   killGraceMillis: number;
+  /** How to start a built-in task type's process (ingest, train…); without it such tasks fail. */
+  builtinCommand?: BuiltinTaskCommand;
   onEvent?: (event: RunEvent) => void;
   /** Parses a stored YAML version back into a pipeline. */
   parsePipeline: (file: string, text: string) => Pipeline;
@@ -151,6 +154,7 @@ export class RunService {
     this.options.store.claimRun(run.id, process.pid, processStartTime(process.pid));
     return new RunExecutor(pipeline, run, {
       store: this.options.store, launcher: this.options.launcher, slots: this.slots, stateId: this.stateId,
+      databaseFile: this.options.databaseFile, builtinCommand: this.options.builtinCommand,
       killGraceMillis: this.options.killGraceMillis, onEvent: this.options.onEvent, startChildRun: this.childStarter(pipeline), resumed,
     });
   }

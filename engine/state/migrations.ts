@@ -80,6 +80,26 @@ export const MIGRATIONS: readonly string[] = [
     FOREIGN KEY (run_id, task_key) REFERENCES task_runs(run_id, task_key)
   ) WITHOUT ROWID;
   `,
+  // 2: dataset versions: content-addressed Parquet files and what is known of them.
+  `
+  CREATE TABLE dataset_versions (
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    file TEXT NOT NULL,
+    schema_json TEXT NOT NULL,
+    row_count INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    feature_plan_json TEXT,
+    split_json TEXT,
+    target TEXT,
+    run_id INTEGER,
+    task_key TEXT,
+    created_ms INTEGER NOT NULL,
+    PRIMARY KEY (name, version),
+    UNIQUE (name, content_hash)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

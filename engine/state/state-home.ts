@@ -1,7 +1,7 @@
 // Where state lives: `--state <file>` names the database; otherwise
 // SLUICE_HOME names the folder; otherwise `.sluice/` in the nearest folder
 // upwards that has one, else in the current folder. Run folders (logs,
-// artifacts, values files) sit beside the database.
+// artifacts, values files) and the dataset store sit beside the database.
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
@@ -27,4 +27,9 @@ function findHome(cwd: string): string {
     if (existsSync(candidate) && statSync(candidate).isDirectory()) return candidate;
     if (dirname(dir) === dir) return join(resolve(cwd), '.sluice');
   }
+}
+
+/** Where content-addressed dataset files live for a state database. */
+export function datasetsDirFor(databaseFile: string): string {
+  return join(dirname(databaseFile), 'datasets');
 }

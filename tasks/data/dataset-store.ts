@@ -1,0 +1,82 @@
+// Datasets as content-addressed Parquet files under the state home, with
+// their versions recorded in the state database. A file is written under a
+// temporary name and renamed only once complete, so a crash never leaves a
+// half-written dataset that the catalog points at.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatasetCatalog, type DatasetVersion, type NewDatasetVersion } from '../../engine/state/dataset-catalog.js';
+import { openStateDatabase, type Database } from '../../engine/state/database.js';
+import { TaskInputError, type TaskContext } from '../runtime/task-context.js';
+import { describeColumns } from './column-types.js';
+import { formatDatasetUri, parseDatasetUri } from './dataset-uri.js';
+import { queryRows, sqlString, type DuckDBConnection } from './duckdb.js';
+
+export interface PublishRequest extends Omit<NewDatasetVersion, 'contentHash' | 'file' | 'columns' | 'rowCount'> {}
+
+export class DatasetStore {
+  private readonly catalog: DatasetCatalog;
+
+  constructor(private readonly db: Database, private readonly folder: string) {
+    this.catalog = new DatasetCatalog(db);
+  }
+
+  static open(context: Pick<TaskContext, 'stateDatabase' | 'datasetsDir'>): DatasetStore {
+    return new DatasetStore(openStateDatabase(context.stateDatabase), context.datasetsDir);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Writes the rows of `sql` as a new version of a dataset (or finds the version with the same content). */
+  async publish(connection: DuckDBConnection, sql: string, request: PublishRequest): Promise<{ version: DatasetVersion; uri: string; created: boolean }> {
+    mkdirSync(this.folder, { recursive: true });
+    const temporary = join(this.folder, `.incoming-${process.pid}-${Date.now()}.parquet`);
+    try {
+      await connection.run(`COPY (${sql}) TO ${sqlString(temporary)} (FORMAT parquet, COMPRESSION zstd)`);
+      const contentHash = await sha256File(temporary);
+      const file = join(this.folder, `${contentHash}.parquet`);
+      if (existsSync(file)) rmSync(temporary);
+      else renameSync(temporary, file);
+      const described = await queryRows(connection, `DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`);
+      const counted = await queryRows(connection, `SELECT count(*) AS n FROM read_parquet(${sqlString(file)})`);
+      const { version, created } = this.catalog.publish({
+        ...request, contentHash, file, columns: describeColumns(described), rowCount: Number(counted[0]!.n),
+      });
+      return { version, uri: formatDatasetUri(version.name, version.version), created };
+    } finally {
+      rmSync(temporary, { force: true });
+    }
+  }
+
+  /** The version a `dataset://` URI names; a clear error when there is none. */
+  resolve(uri: string, where: string): DatasetVersion {
+    const reference = parseDatasetUri(uri, where);
+    const found = this.catalog.find(reference.name, reference.version);
+    if (!found) {
+      const known = this.catalog.versions(reference.name);
+      if (known.length === 0) {
+        const names = this.catalog.names();
+        throw new TaskInputError(`${where}: there is no dataset '${reference.name}'${names.length ? ` (known: ${names.join(', ')})` : ' (no dataset has been ingested yet)'}`);
+      }
+      throw new TaskInputError(`${where}: dataset '${reference.name}' has no version ${reference.version} (versions: 1–${known.at(-1)!.version})`);
+    }
+    if (!existsSync(found.file)) {
+      throw new TaskInputError(`${where}: the file of ${formatDatasetUri(found.name, found.version)} is missing (${found.file}); ingest it again`);
+    }
+    return found;
+  }
+
+  /** The latest version of a dataset, if any. */
+  latest(name: string): DatasetVersion | undefined {
+    return this.catalog.find(name);
+  }
+}
+
+function sha256File(file: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file).on('data', (chunk) => hash.update(chunk)).on('error', reject).on('end', () => resolvePromise(hash.digest('hex')));
+  });
+}

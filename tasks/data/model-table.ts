@@ -1,0 +1,69 @@
+// The rows a model reads, loaded from a dataset version: the raw columns of
+// its feature plan (numbers and categories) and, when asked, the target.
+import type { DatasetVersion } from '../../engine/state/dataset-catalog.js';
+import { closest } from '../../engine/suggest.js';
+import type { FeaturePlan } from '../ml/model-spec.js';
+import { TaskInputError } from '../runtime/task-context.js';
+import { isNumericType } from './column-types.js';
+import { readColumns, type ColumnTable } from './column-reader.js';
+import { formatDatasetUri } from './dataset-uri.js';
+import { sqlName, type DuckDBConnection } from './duckdb.js';
+
+export const SPLIT_COLUMN = '_split';
+
+export type SplitChoice = 'train' | 'test' | 'all';
+
+export interface ModelTable extends ColumnTable {
+  /** The target as text (classification) … */
+  targetText?: (string | null)[];
+  /** … or as numbers (regression). */
+  targetNumbers?: Float64Array;
+}
+
+/** Rows of `split` (or all rows when the dataset has no split) with the plan's columns and the target. */
+export async function loadModelTable(
+  connection: DuckDBConnection, dataset: DatasetVersion, plan: FeaturePlan, options: { split: SplitChoice; target?: { column: string; numeric: boolean } },
+): Promise<ModelTable> {
+  const uri = formatDatasetUri(dataset.name, dataset.version);
+  const names = dataset.columns.map((column) => column.name);
+  const need = (column: string, role: string) => {
+    const found = dataset.columns.find((candidate) => candidate.name === column);
+    if (found) return found;
+    const guess = closest(column, names);
+    throw new TaskInputError(`${uri} has no column '${column}' (${role})${guess ? `; did you mean '${guess}'?` : `; its columns: ${names.join(', ')}`}`);
+  };
+  const numeric: string[] = [];
+  const text: string[] = [];
+  for (const column of plan.columns) {
+    const found = need(column.column, 'a model feature');
+    if (column.kind === 'one_hot') text.push(column.column);
+    else if (isNumericType(found.type) || found.type === 'boolean') numeric.push(column.column);
+    else throw new TaskInputError(`column '${column.column}' of ${uri} holds ${found.type} values, but the model reads it as a number`);
+  }
+  const target = options.target;
+  if (target) need(target.column, 'the target');
+  const hasSplit = names.includes(SPLIT_COLUMN);
+  if (options.split !== 'all' && !hasSplit && options.split === 'test') {
+    throw new TaskInputError(`${uri} has no train/test split (no ${SPLIT_COLUMN} column); give the feature task a split:, or set split: all`);
+  }
+  const where = options.split !== 'all' && hasSplit ? `${sqlName(SPLIT_COLUMN)} = '${options.split}'` : undefined;
+  const targetNumeric = target?.numeric ? [target.column].filter((column) => !numeric.includes(column)) : [];
+  const targetText = target && !target.numeric ? [target.column].filter((column) => !text.includes(column)) : [];
+  const table = await readColumns(connection, dataset.file, { numeric: [...numeric, ...targetNumeric], text: [...text, ...targetText], ...(where ? { where } : {}) });
+  if (table.rows === 0) throw new TaskInputError(`${uri} has no ${options.split === 'all' || !hasSplit ? '' : `${options.split} `}rows`);
+  if (!target) return table;
+  return target.numeric
+    ? { ...table, targetNumbers: table.numeric[target.column]! }
+    : { ...table, targetText: table.text[target.column]! };
+}
+
+/** Feature-plan columns for a dataset that has none: numbers as they are, text one-hot encoded. */
+export function defaultFeatureSteps(dataset: DatasetVersion, target: string): Record<string, ['one_hot'] | []> {
+  const steps: Record<string, ['one_hot'] | []> = {};
+  for (const column of dataset.columns) {
+    if (column.name === target || column.name === SPLIT_COLUMN) continue;
+    if (isNumericType(column.type) || column.type === 'boolean') steps[column.name] = [];
+    else if (column.type === 'string') steps[column.name] = ['one_hot'];
+  }
+  return steps;
+}

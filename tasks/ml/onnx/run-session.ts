@@ -1,0 +1,89 @@
+// Runs a Sluice ONNX model with onnxruntime on whole columns: one tensor per
+// input column, typed arrays in and out, nothing allocated per row.
+import { readFileSync } from 'node:fs';
+import ort from 'onnxruntime-node';
+import { readModelInfo, type OnnxModelInfo } from './model-info.js';
+
+export type InferenceSession = ort.InferenceSession;
+
+/** A column for inference: numbers (NaN = missing) or strings. */
+export type InputColumn = Float64Array | Float32Array | string[];
+
+export interface ModelPredictions {
+  /** Predicted class index per row (classifiers). */
+  labels?: Int32Array;
+  /** Row-major n × K class probabilities (classifiers). */
+  probabilities?: Float64Array;
+  /** One prediction per row (regressors). */
+  values?: Float64Array;
+}
+
+/** Loads a model from bytes or a file; a file that is not ONNX gets a clear error before onnxruntime sees it. */
+export async function openSession(bytesOrPath: Uint8Array | string): Promise<InferenceSession> {
+  const source = typeof bytesOrPath === 'string' ? bytesOrPath : 'the model bytes';
+  const bytes = typeof bytesOrPath === 'string' ? readModelBytes(bytesOrPath) : bytesOrPath;
+  readModelInfo(bytes, source);
+  try {
+    return await ort.InferenceSession.create(bytes);
+  } catch (error) {
+    throw new Error(`onnxruntime cannot load ${source}: ${(error as Error).message}`);
+  }
+}
+
+function readModelBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new Error(`cannot read the model file ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** Predicts the first `rows` rows of `table`, which needs one column per model input. */
+export async function runModel(
+  session: InferenceSession,
+  info: OnnxModelInfo,
+  table: Record<string, InputColumn>,
+  rows: number,
+): Promise<ModelPredictions> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const input of info.inputs) feeds[input.name] = inputTensor(input.name, input.elementType, table[input.name], rows);
+  const results = await session.run(feeds);
+  const predictions: ModelPredictions = {};
+  const { label, probabilities, variable } = results;
+  if (label) predictions.labels = classIndices(label.data as BigInt64Array);
+  if (probabilities) predictions.probabilities = new Float64Array(probabilities.data as Float32Array);
+  if (variable) predictions.values = new Float64Array(variable.data as Float32Array);
+  if (!label && !probabilities && !variable) {
+    throw new Error(`the model's outputs (${Object.keys(results).join(', ')}) are not Sluice's label/probabilities or variable`);
+  }
+  return predictions;
+}
+
+function classIndices(labels: BigInt64Array): Int32Array {
+  const indices = new Int32Array(labels.length);
+  for (let row = 0; row < labels.length; row += 1) indices[row] = Number(labels[row]);
+  return indices;
+}
+
+function inputTensor(name: string, elementType: string, column: InputColumn | undefined, rows: number): ort.Tensor {
+  if (column === undefined) {
+    throw new Error(`the model needs input column '${name}' but the data has no such column`);
+  }
+  if (column.length < rows) {
+    throw new Error(`input column '${name}' has ${column.length} values but ${rows} rows were asked for`);
+  }
+  const dims = [rows, 1];
+  if (elementType === 'string') {
+    if (!Array.isArray(column)) throw new Error(`input column '${name}' must hold strings (the model one-hot encodes it) but holds numbers`);
+    const bad = column.findIndex((value, row) => row < rows && typeof value !== 'string');
+    if (bad !== -1) {
+      throw new Error(`input column '${name}' row ${bad} is ${String(column[bad])}, not a string; give missing categories as ''`);
+    }
+    return new ort.Tensor('string', column.length === rows ? column : column.slice(0, rows), dims);
+  }
+  if (Array.isArray(column)) throw new Error(`input column '${name}' must hold numbers but holds strings`);
+  const values = column.length === rows ? column : column.subarray(0, rows);
+  if (elementType === 'float') return new ort.Tensor('float32', values instanceof Float32Array ? values : new Float32Array(values), dims);
+  if (elementType === 'double') return new ort.Tensor('float64', values instanceof Float64Array ? values : new Float64Array(values), dims);
+  throw new Error(`input column '${name}' has element type ${elementType}, which Sluice cannot feed`);
+}

@@ -1,0 +1,19 @@
+// Pieces of parameter schemas that several task types share.
+import type { JsonSchema } from '../../engine/task-types.js';
+
+/** A number, or a reference that renders to one when the task starts. */
+export function numberOrReference(description: string, extra: JsonSchema = {}): JsonSchema {
+  return { anyOf: [{ type: 'number', ...extra }, { type: 'string', pattern: '\\{\\{.+\\}\\}' }], description };
+}
+
+export function integerOrReference(description: string, extra: JsonSchema = {}): JsonSchema {
+  return { anyOf: [{ type: 'integer', ...extra }, { type: 'string', pattern: '\\{\\{.+\\}\\}' }], description };
+}
+
+export function datasetUri(description: string): JsonSchema {
+  return { type: 'string', minLength: 1, description: `${description} A dataset://<name>[@<version>] URI, usually a reference such as {{tasks.ingest.values.dataset}}.` };
+}
+
+export function columnList(description: string): JsonSchema {
+  return { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, minItems: 1, description };
+}

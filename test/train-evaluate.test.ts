@@ -1,0 +1,163 @@
+// train and evaluate end to end on the reference datasets: the metrics that
+// onnxruntime gives on the exported models equal scikit-learn's.
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadReferenceDataset } from './ml-fixtures.js';
+import { workspace, type Workspace } from './ml-helpers.js';
+
+const fixtures = fileURLToPath(new URL('./fixtures/datasets/', import.meta.url));
+
+/** ingest → feature (split row_index % 5 == 0 → test, every feature standardized) → train → evaluate. */
+function pipeline(name: string, algorithm: string, options: { steps?: string; target?: string; evaluate?: string; train?: string } = {}) {
+  const reference = loadReferenceDataset(name);
+  const target = options.target ?? reference.reference.target;
+  const features = reference.featureNames.map((feature) => `        ${feature}: ${options.steps ?? '[standardize]'}`).join('\n');
+  return `name: ${name}_${algorithm}
+tasks:
+  - task_key: ingest
+    ingest: { source: ${name}.csv, dataset: ${name} }
+  - task_key: features
+    depends_on: [ingest]
+    feature:
+      inputs: { raw: "{{tasks.ingest.values.dataset}}" }
+      dataset: ${name}_features
+      target: ${target}
+      split: { by: row_index, modulo: 5, test_remainder: 0 }
+      features:
+${features}
+  - task_key: train
+    depends_on: [features]
+    train:
+      dataset: "{{tasks.features.values.dataset}}"
+      algorithm: ${algorithm}
+${options.train ?? ''}
+  - task_key: evaluate
+    depends_on: [train]
+    evaluate:
+      model: "{{tasks.train.values.model}}"
+      dataset: "{{tasks.features.values.dataset}}"
+${options.evaluate ?? ''}`;
+}
+
+describe('train and evaluate', () => {
+  let ws: Workspace;
+  beforeAll(() => {
+    ws = workspace('train');
+    for (const name of ['breast_cancer', 'iris', 'diabetes', 'fair']) copyFileSync(join(fixtures, `${name}.csv`), join(ws.root, `${name}.csv`));
+  });
+
+  it('logistic regression on breast_cancer scores scikit-learn\'s accuracy and ROC AUC through the ONNX model', () => {
+    const result = ws.run(pipeline('breast_cancer', 'logistic_regression'));
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const baseline = loadReferenceDataset('breast_cancer').reference.baselines.logreg;
+    const values = ws.values('evaluate');
+    expect(Number(values.accuracy)).toBeCloseTo(baseline.accuracy, 9);
+    expect(Number(values.roc_auc)).toBeCloseTo(baseline.roc_auc, 9);
+    expect(Number(values.log_loss)).toBeCloseTo(baseline.log_loss, 3);
+    expect(JSON.parse(values.confusion_matrix!).flat().reduce((a: number, b: number) => a + b)).toBe(114);
+    expect(ws.values('train')).toMatchObject({ algorithm: 'logistic_regression', task: 'binary', train_rows: '455', features: '30', classes: '["0","1"]' });
+  });
+
+  it('gradient boosting on iris (multiclass) is within 0.01 accuracy of scikit-learn', () => {
+    const result = ws.run(pipeline('iris', 'gradient_boosting', { steps: '[]' }));
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const baseline = loadReferenceDataset('iris').reference.baselines.hgb;
+    expect(Math.abs(Number(ws.values('evaluate').accuracy) - baseline.accuracy)).toBeLessThanOrEqual(0.01);
+    expect(ws.values('train').task).toBe('multiclass');
+  });
+
+  it('linear regression on diabetes equals scikit-learn\'s RMSE, MAE and R²', () => {
+    const result = ws.run(pipeline('diabetes', 'linear_regression', { train: '      hyperparameters: { alpha: 0 }' }));
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const baseline = loadReferenceDataset('diabetes').reference.baselines.linreg;
+    const values = ws.values('evaluate');
+    expect(Number(values.rmse)).toBeCloseTo(baseline.rmse, 4);
+    expect(Number(values.mae)).toBeCloseTo(baseline.mae, 4);
+    expect(Number(values.r2)).toBeCloseTo(baseline.r2, 6);
+  });
+
+  it('a missed gate fails the task, or sets passed=false when told to continue', () => {
+    const gate = (onFailure: string) => `      gate: { min: { roc_auc: 0.999 }, max: { log_loss: 0.5 }, on_failure: ${onFailure} }`;
+    expect(ws.run(pipeline('breast_cancer', 'logistic_regression', { evaluate: gate('fail') })).code).toBe(1);
+    expect(ws.message('evaluate')).toMatch(/misses its gate on dataset:\/\/breast_cancer_features@1: roc_auc 0\.996\d < min 0\.999/);
+    expect(ws.run(pipeline('breast_cancer', 'logistic_regression', { evaluate: gate('continue') })).code).toBe(0);
+    expect(ws.values('evaluate')).toMatchObject({ passed: 'false' });
+    expect(ws.values('evaluate').failed_gates).toContain('roc_auc');
+  });
+
+  it('a target with one class, a missing value for a linear model and unknown hyperparameters are clear errors', () => {
+    ws.write('one_class.csv', 'x,y\n1,0\n2,0\n3,0\n4,0\n5,0\n6,0\n');
+    const yaml = (train: string) => `name: bad_training
+tasks:
+  - task_key: ingest
+    ingest: { source: one_class.csv, dataset: one_class }
+  - task_key: train
+    depends_on: [ingest]
+    train:
+      dataset: "{{tasks.ingest.values.dataset}}"
+      target: y
+${train}`;
+    expect(ws.run(yaml('      algorithm: logistic_regression\n')).code).toBe(1);
+    expect(ws.message('train')).toContain("target 'y' of dataset://one_class@1 has only one class (0)");
+    ws.write('missing.csv', 'x,y\n1,0\n,1\n3,0\n4,1\n');
+    expect(ws.run(yaml('      algorithm: logistic_regression\n').replaceAll('one_class', 'missing')).code).toBe(1);
+    expect(ws.message('train')).toContain("feature 'x' is missing at row 2 of the train rows; logistic_regression needs every value: add {impute: median}");
+    expect(ws.run(yaml('      algorithm: logistic_regression\n      hyperparameters: { max_depth: 3 }\n').replaceAll('one_class', 'missing')).code).toBe(1);
+    expect(ws.message('train')).toContain('hyperparameter max_depth does not apply to logistic_regression (it is for gradient_boosting)');
+  });
+
+  it('evaluating on data without a model feature names the column, and a file that is not ONNX is refused', () => {
+    ws.write('narrow.csv', 'mean_radius,target\n14.1,1\n20.0,0\n');
+    const first = ws.run(pipeline('breast_cancer', 'logistic_regression'));
+    expect(first.code).toBe(0);
+    const model = ws.values('train').model!;
+    writeFileSync(join(ws.root, 'not-a-model.onnx'), 'hello');
+    const evaluate = (file: string) => `name: evaluate_elsewhere
+tasks:
+  - task_key: ingest
+    ingest: { source: narrow.csv, dataset: narrow }
+  - task_key: evaluate
+    depends_on: [ingest]
+    evaluate: { model: ${file}, dataset: "{{tasks.ingest.values.dataset}}", split: all }
+`;
+    expect(ws.run(evaluate(model)).code).toBe(1);
+    expect(ws.message('evaluate')).toContain("dataset://narrow@1 has no column 'mean_texture' (a model feature)");
+    expect(ws.run(evaluate('not-a-model.onnx')).code).toBe(1);
+    expect(ws.message('evaluate')).toMatch(/not-a-model\.onnx is not an ONNX model/);
+  });
+});
+
+const sklearnPython = ['python3', '/usr/bin/python3'].find((python) =>
+  spawnSync(python, ['-c', 'import sklearn, onnx'], { stdio: 'ignore' }).status === 0);
+
+describe('bring your own model', () => {
+  it.runIf(sklearnPython !== undefined || process.env.CI === 'true')('a command task that writes model.onnx from scikit-learn is evaluated like a built-in model (needs python3-sklearn and python3-onnx)', () => {
+    expect(sklearnPython, 'CI installs python3-sklearn and python3-onnx (apt-get)').toBeDefined();
+    const ws = workspace('byo');
+    copyFileSync(join(fixtures, 'breast_cancer.csv'), join(ws.root, 'breast_cancer.csv'));
+    copyFileSync(fileURLToPath(new URL('../pipelines/ml/train_sklearn.py', import.meta.url)), join(ws.root, 'train_sklearn.py'));
+    const features = loadReferenceDataset('breast_cancer').featureNames;
+    const result = ws.run(`name: byo
+tasks:
+  - task_key: ingest
+    ingest: { source: breast_cancer.csv, dataset: breast_cancer }
+  - task_key: train
+    depends_on: [ingest]
+    command: [${sklearnPython}, train_sklearn.py, breast_cancer.csv, target]
+  - task_key: evaluate
+    depends_on: [train]
+    evaluate:
+      model: "{{tasks.train.values.model}}"
+      dataset: "{{tasks.ingest.values.dataset}}"
+      split: all
+      target: target
+      features: [${features.join(', ')}]
+`);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(Number(ws.values('evaluate').accuracy)).toBeGreaterThan(0.95);
+    expect(ws.values('evaluate').rows).toBe('569');
+  });
+});
