@@ -40,17 +40,18 @@ export const shiftOf = (feature: number): number => 8 * (feature & 3);
  * rows. Each column is sorted once (a radix sort carrying the row numbers),
  * which gives both the edges and every row's bin.
  */
-export function binTrainingRows(columns: Float64Array[], rows: Uint32Array | undefined, maxBins: number, random: () => number): BinnedFeatures {
+export function binTrainingRows(
+  columns: Float64Array[], rows: Uint32Array | undefined, maxBins: number, random: () => number, shared = false,
+): BinnedFeatures {
   const count = rows ? rows.length : columns[0]!.length;
-  const data = emptyBinned(columns.length, count);
+  const data = emptyBinned(columns.length, count, shared);
   const sample = count > BINNING_SAMPLE_ROWS ? sampleRows(count, BINNING_SAMPLE_ROWS, random) : undefined;
   const values = new Float64Array(sample ? sample.length : count);
   const positions = new Uint32Array(values.length);
   columns.forEach((column, feature) => {
     let present = 0;
-    const picked = sample ?? undefined;
     for (let i = 0; i < values.length; i++) {
-      const position = picked ? picked[i]! : i;
+      const position = sample ? sample[i]! : i;
       const value = column[rows ? rows[position]! : position]!;
       if (value !== value) continue;
       values[present] = value;
@@ -82,9 +83,11 @@ export function binRowsWithEdges(columns: Float64Array[], edges: Float64Array[],
   return data;
 }
 
-function emptyBinned(features: number, rows: number): BinnedFeatures {
+/** `shared`: words in shared memory, for the helper thread. */
+function emptyBinned(features: number, rows: number, shared = false): BinnedFeatures {
+  const words = (): Uint32Array => (shared ? new Uint32Array(new SharedArrayBuffer(4 * rows)) : new Uint32Array(rows));
   return {
-    words: Array.from({ length: Math.ceil(features / FEATURES_PER_WORD) }, () => new Uint32Array(rows)),
+    words: Array.from({ length: Math.ceil(features / FEATURES_PER_WORD) }, words),
     features,
     edges: new Array<Float64Array>(features),
     nonMissingBins: new Int32Array(features),

@@ -3,13 +3,15 @@
 // the loss gradients and grow one tree per output on them, adding the
 // shrunk leaf values to the scores; stop early on a held-out validation loss.
 import type { LearningTask, RegressionTree, TreeEnsembleModel } from '../model-spec.js';
-import { binRowsWithEdges, binTrainingRows, type BinnedFeatures } from './binning.js';
+import { binRowsWithEdges, binTrainingRows } from './binning.js';
 import { shouldStopEarly, validationSplit } from './early-stopping.js';
 import { AUTO_EARLY_STOPPING_ROWS, checkTrainingData, resolveOptions, type BoostingSettings, type GradientBoostingOptions } from './fit-inputs.js';
-import { histogramLayout } from './histogram.js';
+import { prepareFit, scoredRows, type FitResources, type ScoredRows } from './fit-resources.js';
+import { helperAvailable } from './helper-thread.js';
+import { HALF_SPLIT_ROWS } from './histogram-builder.js';
 import { lossFor, type BoostingLoss } from './losses.js';
 import { seededRandom } from './seeded-random.js';
-import { GrowerWorkspace, growTree, type GrowthLimits } from './tree-grower.js';
+import { growTree, type GrowthLimits } from './tree-grower.js';
 import { addBinnedTreeScores, addLeafValues, flattenTree } from './tree-model.js';
 
 export interface BoostingProgress {
@@ -28,13 +30,8 @@ export interface GradientBoostingFit {
   iterations: number;
 }
 
-/** The rows and scores one part of the data (training or validation) carries through the loop. */
-interface ScoredRows {
-  data: BinnedFeatures;
-  target: Float64Array;
-  /** raw[output][row]. */
-  raw: Float64Array[];
-}
+/** Fits with this many training rows start a helper thread (it takes tens of milliseconds to start). */
+const HELPER_MIN_ROWS = 4 * HALF_SPLIT_ROWS;
 
 export function fitGradientBoosting(
   columns: Float64Array[], target: Int32Array | Float64Array, task: LearningTask, nClasses: number,
@@ -49,7 +46,9 @@ export function fitGradientBoosting(
   if (split && split.train.length === 0) {
     throw new Error(`gradient boosting: ${labels.length} rows leave none to train on after holding out the validation fraction; add rows or turn early stopping off`);
   }
-  const trainingData = binTrainingRows(columns, split?.train, settings.maxBins, random);
+  const trainingRows = split ? split.train.length : labels.length;
+  const withHelper = trainingRows >= HELPER_MIN_ROWS && helperAvailable();
+  const trainingData = binTrainingRows(columns, split?.train, settings.maxBins, random, withHelper);
   const trainTarget = split ? pickRows(labels, split.train) : labels;
   const baseScores = loss.baseline(trainTarget);
   const training = scoredRows(trainingData, trainTarget, baseScores);
@@ -58,17 +57,22 @@ export function fitGradientBoosting(
     : undefined;
 
   const trees: RegressionTree[] = [];
-  const iterations = boost(training, validation, loss, settings, trees, onProgress);
-  return { model: { type: 'tree_ensemble', task, baseScores, trees }, iterations };
+  const resources = prepareFit(training, loss, task, nClasses);
+  try {
+    const iterations = boost(resources, training, validation, loss, settings, trees, onProgress);
+    return { model: { type: 'tree_ensemble', task, baseScores, trees }, iterations };
+  } finally {
+    resources.close();
+  }
 }
 
 /** Runs the iterations, appending trees; returns how many iterations ran. */
 function boost(
-  training: ScoredRows, validation: ScoredRows | undefined, loss: BoostingLoss, settings: BoostingSettings,
-  trees: RegressionTree[], onProgress: ((progress: BoostingProgress) => void) | undefined,
+  resources: FitResources, training: ScoredRows, validation: ScoredRows | undefined, loss: BoostingLoss,
+  settings: BoostingSettings, trees: RegressionTree[], onProgress: ((progress: BoostingProgress) => void) | undefined,
 ): number {
+  const { workspace } = resources;
   const { data } = training;
-  const workspace = new GrowerWorkspace(data, histogramLayout(data.nonMissingBins));
   const limits: GrowthLimits = {
     maxLeafNodes: settings.maxLeafNodes,
     maxDepth: settings.maxDepth,
@@ -79,13 +83,11 @@ function boost(
       constantHessian: loss.constantHessian,
     },
   };
-  const gradients = Array.from({ length: loss.outputs }, () => new Float32Array(data.rows));
-  const hessians = Array.from({ length: loss.outputs }, () => new Float32Array(data.rows));
   const validationLosses = validation ? [loss.meanLoss(validation.target, validation.raw)] : [];
   for (let iteration = 1; iteration <= settings.maxIterations; iteration++) {
-    loss.updateGradients(training.target, training.raw, gradients, hessians);
+    resources.updateGradients();
     for (let output = 0; output < loss.outputs; output++) {
-      const root = growTree(workspace, gradients[output]!, hessians[output]!, limits);
+      const root = growTree(workspace, output, limits);
       const { tree, binned } = flattenTree(root, settings.learningRate, output, data.edges, data.nonMissingBins);
       trees.push(tree);
       addLeafValues(root, workspace.rows, settings.learningRate, training.raw[output]!);
@@ -102,10 +104,6 @@ function boost(
     if (validation && shouldStopEarly(validationLosses, settings.nIterNoChange, settings.tol)) return iteration;
   }
   return settings.maxIterations;
-}
-
-function scoredRows(data: BinnedFeatures, target: Float64Array, baseScores: number[]): ScoredRows {
-  return { data, target, raw: baseScores.map((score) => new Float64Array(target.length).fill(score)) };
 }
 
 function pickRows(values: Float64Array, rows: Uint32Array): Float64Array {

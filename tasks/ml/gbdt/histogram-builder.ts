@@ -3,7 +3,7 @@
 // summed in two halves, the second by the helper thread when one runs, so a
 // fit gives the same trees with or without it.
 import type { BinnedFeatures } from './binning.js';
-import { HelperThread, OPERATION_INDEXED_ROWS, OPERATION_ROW_RANGE, sharedControl } from './helper-thread.js';
+import { Operation, type HelperThread } from './helper-thread.js';
 import { addHistogram, addIndexedRows, addRowRange, allRowCounts, type HistogramLayout } from './histogram.js';
 
 /** Below this many rows a node is summed in one go: a second thread would cost more than it saves. */
@@ -26,23 +26,17 @@ export class HistogramBuilder {
   private readonly halfHistogram: Float64Array;
   private readonly orderedGradients: Float32Array;
   private readonly orderedHessians: Float32Array;
-  private readonly helper: HelperThread | undefined;
 
-  constructor(private readonly inputs: HistogramInputs, withHelper: boolean) {
+  /**
+   * `halfHistogram` receives the second half's sums; with a helper thread it
+   * must be the shared array the helper writes.
+   */
+  constructor(private readonly inputs: HistogramInputs, private readonly helper: HelperThread | undefined, halfHistogram: Float64Array) {
     const { data, layout } = inputs;
     this.rootCounts = allRowCounts(data, layout);
     this.orderedGradients = new Float32Array(data.rows);
     this.orderedHessians = new Float32Array(data.rows);
-    if (withHelper) {
-      this.halfHistogram = new Float64Array(new SharedArrayBuffer(layout.length * Float64Array.BYTES_PER_ELEMENT));
-      this.helper = new HelperThread({
-        words: data.words, offsets: layout.offsets, histogramLength: layout.length, rows: inputs.rows,
-        gradients: inputs.gradients, hessians: inputs.hessians, constantHessian: inputs.constantHessian,
-        histogram: this.halfHistogram, control: sharedControl(),
-      });
-    } else {
-      this.halfHistogram = new Float64Array(layout.length);
-    }
+    this.halfHistogram = halfHistogram;
   }
 
   /** The histogram of every row, for output `output`'s gradients. */
@@ -57,7 +51,7 @@ export class HistogramBuilder {
       return;
     }
     const middle = n >>> 1;
-    const helped = this.helper?.request(OPERATION_ROW_RANGE, output, middle, n) ?? false;
+    const helped = this.helper?.request(Operation.rowRangeHistogram, output, middle, n) ?? false;
     addRowRange(histogram, data, layout, 0, middle, gradients, hessians, constantHessian);
     if (helped) {
       this.helper!.await();
@@ -80,7 +74,7 @@ export class HistogramBuilder {
       return;
     }
     const middle = start + ((stop - start) >>> 1);
-    const helped = this.helper?.request(OPERATION_INDEXED_ROWS, output, middle, stop) ?? false;
+    const helped = this.helper?.request(Operation.indexedHistogram, output, middle, stop) ?? false;
     addIndexedRows(histogram, data, layout, rows, start, middle, gradients, hessians, constantHessian, orderedGradients, orderedHessians);
     if (helped) {
       this.helper!.await();
@@ -89,10 +83,5 @@ export class HistogramBuilder {
       addIndexedRows(this.halfHistogram, data, layout, rows, middle, stop, gradients, hessians, constantHessian, orderedGradients, orderedHessians);
     }
     addHistogram(histogram, this.halfHistogram);
-  }
-
-  /** Stops the helper thread, if any. */
-  close(): void {
-    this.helper?.close();
   }
 }

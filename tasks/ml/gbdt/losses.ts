@@ -13,7 +13,8 @@ export interface BoostingLoss {
   constantHessian: boolean;
   /** The score before any tree: prior log-odds, symmetric class log-priors or mean. */
   baseline(target: Float64Array): number[];
-  updateGradients(target: Float64Array, raw: Float64Array[], gradients: Float32Array[], hessians: Float32Array[]): void;
+  /** Gradients and hessians of rows start..stop (two threads may each take a range). */
+  updateGradients(target: Float64Array, raw: Float64Array[], gradients: Float32Array[], hessians: Float32Array[], start: number, stop: number): void;
   /** Mean loss over the rows, for early stopping and progress. */
   meanLoss(target: Float64Array, raw: Float64Array[]): number;
 }
@@ -33,11 +34,11 @@ const binomialLoss: BoostingLoss = {
     const prior = Math.min(Math.max(mean(target), epsilon), 1 - epsilon);
     return [Math.log(prior / (1 - prior))];
   },
-  updateGradients(target, raw, gradients, hessians) {
+  updateGradients(target, raw, gradients, hessians, start, stop) {
     const scores = raw[0]!;
     const gradient = gradients[0]!;
     const hessian = hessians[0]!;
-    for (let row = 0; row < target.length; row++) {
+    for (let row = start; row < stop; row++) {
       const score = scores[row]!;
       const label = target[row]!;
       if (score > -37) {
@@ -79,8 +80,8 @@ function multinomialLoss(nClasses: number): BoostingLoss {
       const meanLog = logPriors.reduce((sum, value) => sum + value, 0) / nClasses;
       return logPriors.map((value) => value - meanLog);
     },
-    updateGradients(target, raw, gradients, hessians) {
-      for (let row = 0; row < target.length; row++) {
+    updateGradients(target, raw, gradients, hessians, start, stop) {
+      for (let row = start; row < stop; row++) {
         softmaxInto(raw, row, probabilities);
         const label = target[row]!;
         for (let k = 0; k < nClasses; k++) {
@@ -121,11 +122,11 @@ const squaredErrorLoss: BoostingLoss = {
   outputs: 1,
   constantHessian: true,
   baseline: (target) => [mean(target)],
-  updateGradients(target, raw, gradients, hessians) {
+  updateGradients(target, raw, gradients, hessians, start, stop) {
     const scores = raw[0]!;
     const gradient = gradients[0]!;
-    for (let row = 0; row < target.length; row++) gradient[row] = scores[row]! - target[row]!;
-    hessians[0]!.fill(1);
+    for (let row = start; row < stop; row++) gradient[row] = scores[row]! - target[row]!;
+    hessians[0]!.fill(1, start, stop);
   },
   meanLoss(target, raw) {
     const scores = raw[0]!;

@@ -8,7 +8,9 @@
 // built from its rows; the larger one's is the parent's minus it.
 import { shiftOf, wordOf, type BinnedFeatures } from './binning.js';
 import { subtractHistogram, type HistogramLayout } from './histogram.js';
-import type { HistogramBuilder } from './histogram-builder.js';
+import { HALF_SPLIT_ROWS, type HistogramBuilder } from './histogram-builder.js';
+import { Operation, type HelperThread } from './helper-thread.js';
+import { joinPartitionedHalves, NO_BIN, partitionRows } from './row-partition.js';
 import { findBestSplit, leafValue, type Split, type SplitRules } from './split-finder.js';
 import { SplittableNodes } from './splittable-nodes.js';
 
@@ -27,6 +29,7 @@ export class GrowerWorkspace {
   constructor(
     readonly data: BinnedFeatures, readonly layout: HistogramLayout, readonly rows: Uint32Array,
     readonly histograms: HistogramBuilder, readonly gradients: Float32Array[], readonly hessians: Float32Array[],
+    readonly helper: HelperThread | undefined,
   ) {
     this.spill = new Uint32Array(data.rows);
   }
@@ -41,29 +44,21 @@ export class GrowerWorkspace {
 
   /**
    * Reorders rows[start..stop) so that the rows going left come first, each
-   * side keeping its order; returns where the right child starts.
+   * side keeping its order; returns where the right child starts. A big
+   * range is split in two halves, the second one partitioned by the helper.
    */
   partition(start: number, stop: number, split: Split): number {
-    const rows = this.rows;
-    const spill = this.spill;
-    const words = this.data.words[wordOf(split.feature)]!;
-    const shift = shiftOf(split.feature);
-    const splitBin = split.bin;
-    const missingBin = split.missingGoesLeft ? this.data.nonMissingBins[split.feature]! : -1;
-    let write = start;
-    let spilled = 0;
-    for (let i = start; i < stop; i++) {
-      const row = rows[i]!;
-      const bin = (words[row]! >>> shift) & 255;
-      // Written to both sides, kept on one: no branch to mispredict on a coin-flip condition.
-      const left = bin <= splitBin || bin === missingBin ? 1 : 0;
-      rows[write] = row;
-      spill[spilled] = row;
-      write += left;
-      spilled += 1 - left;
+    const { rows, spill, helper } = this;
+    const feature = split.feature;
+    const words = this.data.words[wordOf(feature)]!;
+    const missingBin = split.missingGoesLeft ? this.data.nonMissingBins[feature]! : NO_BIN;
+    const middle = start + ((stop - start) >>> 1);
+    if (stop - start >= HALF_SPLIT_ROWS && helper?.request(Operation.partition, middle, stop, feature, split.bin, missingBin)) {
+      const firstRight = partitionRows(rows, spill, words, shiftOf(feature), start, middle, split.bin, missingBin);
+      const secondRight = helper.await();
+      return joinPartitionedHalves(rows, spill, firstRight, middle, secondRight);
     }
-    rows.set(spill.subarray(0, spilled), write);
-    return write;
+    return partitionRows(rows, spill, words, shiftOf(feature), start, stop, split.bin, missingBin);
   }
 }
 
