@@ -8,7 +8,6 @@
 // four features instead of four bytes from four arrays, which in V8 halves
 // their cost (each typed array read carries its own checks).
 import { sortWithPayload } from './radix-sort.js';
-import { sampleRows } from './seeded-random.js';
 
 /** scikit-learn clips bin edges here so that no edge is infinite. */
 const ALMOST_INFINITE = 1e300;
@@ -35,24 +34,38 @@ export interface BinnedFeatures {
 export const wordOf = (feature: number): number => feature >> 2;
 export const shiftOf = (feature: number): number => 8 * (feature & 3);
 
+/** Where a group of four features finds its input and writes its bins and edges (a FitState satisfies it). */
+export interface BinningWork {
+  columns: Float64Array[];
+  /** The training rows among the columns' rows; all rows when absent. */
+  trainingRows: Uint32Array | undefined;
+  /** Positions among the training rows whose values fit the edges; all when absent. */
+  sample: Uint32Array | undefined;
+  maxBins: number;
+  rows: number;
+  words: Uint32Array[];
+  edgeValues: Float64Array;
+  edgeCounts: Int32Array;
+  hasMissing: Uint8Array;
+}
+
 /**
- * Fits the bin edges on the given rows (all when absent) and bins those
- * rows. Each column is sorted once (a radix sort carrying the row numbers),
- * which gives both the edges and every row's bin.
+ * Bins the training rows of the features of one word (four features): fits
+ * their edges and writes their bins. Each column is sorted once (a radix sort
+ * carrying the row positions), which gives both the edges and every row's bin.
  */
-export function binTrainingRows(
-  columns: Float64Array[], rows: Uint32Array | undefined, maxBins: number, random: () => number, shared = false,
-): BinnedFeatures {
-  const count = rows ? rows.length : columns[0]!.length;
-  const data = emptyBinned(columns.length, count, shared);
-  const sample = count > BINNING_SAMPLE_ROWS ? sampleRows(count, BINNING_SAMPLE_ROWS, random) : undefined;
-  const values = new Float64Array(sample ? sample.length : count);
-  const positions = new Uint32Array(values.length);
-  columns.forEach((column, feature) => {
+export function binFeatureGroup(work: BinningWork, group: number): void {
+  const { columns, trainingRows, sample, rows, maxBins } = work;
+  const fitted = sample ? sample.length : rows;
+  const values = new Float64Array(fitted);
+  const positions = new Uint32Array(fitted);
+  const last = Math.min(columns.length, (group + 1) * FEATURES_PER_WORD);
+  for (let feature = group * FEATURES_PER_WORD; feature < last; feature++) {
+    const column = columns[feature]!;
     let present = 0;
-    for (let i = 0; i < values.length; i++) {
+    for (let i = 0; i < fitted; i++) {
       const position = sample ? sample[i]! : i;
-      const value = column[rows ? rows[position]! : position]!;
+      const value = column[trainingRows ? trainingRows[position]! : position]!;
       if (value !== value) continue;
       values[present] = value;
       positions[present++] = position;
@@ -60,40 +73,41 @@ export function binTrainingRows(
     const sorted = values.subarray(0, present);
     sortWithPayload(sorted, positions.subarray(0, present));
     const edges = binEdges(sorted, maxBins);
-    data.edges[feature] = edges;
-    data.nonMissingBins[feature] = edges.length + 1;
+    work.edgeValues.set(edges, feature * (maxBins - 1));
+    work.edgeCounts[feature] = edges.length;
+    const words = work.words[wordOf(feature)]!;
     if (sample) {
-      binBySearch(column, feature, rows, data);
+      work.hasMissing[feature] = binBySearch(column, trainingRows, edges, words, shiftOf(feature)) ? 1 : 0;
     } else {
-      binSortedRows(sorted, positions, feature, data);
-      if (present < count) markMissingRows(column, feature, rows, data);
+      binSortedRows(sorted, positions, edges, words, shiftOf(feature));
+      if (present < rows) {
+        markMissingRows(column, trainingRows, edges.length + 1, words, shiftOf(feature));
+        work.hasMissing[feature] = 1;
+      }
     }
-  });
-  return data;
+  }
+}
+
+/** The binned training rows once every group is done. */
+export function binnedFeatures(work: BinningWork): BinnedFeatures {
+  const features = work.columns.length;
+  const step = work.maxBins - 1;
+  const edges = Array.from({ length: features }, (_, f) => work.edgeValues.slice(f * step, f * step + work.edgeCounts[f]!));
+  return {
+    words: work.words, features, edges, nonMissingBins: Int32Array.from(edges, (e) => e.length + 1),
+    hasMissing: Uint8Array.from(work.hasMissing), rows: work.rows,
+  };
 }
 
 /** Bins the given rows (all when absent) with edges fitted elsewhere (the validation rows). */
 export function binRowsWithEdges(columns: Float64Array[], edges: Float64Array[], rows?: Uint32Array): BinnedFeatures {
-  const data = emptyBinned(columns.length, rows ? rows.length : columns[0]!.length);
+  const count = rows ? rows.length : columns[0]!.length;
+  const words = Array.from({ length: Math.ceil(columns.length / FEATURES_PER_WORD) }, () => new Uint32Array(count));
+  const hasMissing = new Uint8Array(columns.length);
   columns.forEach((column, feature) => {
-    data.edges[feature] = edges[feature]!;
-    data.nonMissingBins[feature] = edges[feature]!.length + 1;
-    binBySearch(column, feature, rows, data);
+    hasMissing[feature] = binBySearch(column, rows, edges[feature]!, words[wordOf(feature)]!, shiftOf(feature)) ? 1 : 0;
   });
-  return data;
-}
-
-/** `shared`: words in shared memory, for the helper thread. */
-function emptyBinned(features: number, rows: number, shared = false): BinnedFeatures {
-  const words = (): Uint32Array => (shared ? new Uint32Array(new SharedArrayBuffer(4 * rows)) : new Uint32Array(rows));
-  return {
-    words: Array.from({ length: Math.ceil(features / FEATURES_PER_WORD) }, words),
-    features,
-    edges: new Array<Float64Array>(features),
-    nonMissingBins: new Int32Array(features),
-    hasMissing: new Uint8Array(features),
-    rows,
-  };
+  return { words, features: columns.length, edges, nonMissingBins: Int32Array.from(edges, (e) => e.length + 1), hasMissing, rows: count };
 }
 
 /** Edges between bins of sorted values: midpoints of distinct values, or midpoint percentiles. */
@@ -135,10 +149,7 @@ function distinctValues(sorted: Float64Array, limit: number): Float64Array | und
 }
 
 /** Walks the sorted values once, moving to the next bin past each edge. */
-function binSortedRows(sorted: Float64Array, positions: Uint32Array, feature: number, data: BinnedFeatures): void {
-  const edges = data.edges[feature]!;
-  const words = data.words[wordOf(feature)]!;
-  const shift = shiftOf(feature);
+function binSortedRows(sorted: Float64Array, positions: Uint32Array, edges: Float64Array, words: Uint32Array, shift: number): void {
   let bin = 0;
   for (let i = 0; i < sorted.length; i++) {
     const value = sorted[i]!;
@@ -148,28 +159,23 @@ function binSortedRows(sorted: Float64Array, positions: Uint32Array, feature: nu
   }
 }
 
-function markMissingRows(column: Float64Array, feature: number, rows: Uint32Array | undefined, data: BinnedFeatures): void {
-  const words = data.words[wordOf(feature)]!;
-  const missing = data.nonMissingBins[feature]! << shiftOf(feature);
-  for (let i = 0; i < data.rows; i++) {
+function markMissingRows(column: Float64Array, rows: Uint32Array | undefined, missingBin: number, words: Uint32Array, shift: number): void {
+  for (let i = 0; i < words.length; i++) {
     const value = column[rows ? rows[i]! : i]!;
-    if (value !== value) words[i] = words[i]! | missing;
+    if (value !== value) words[i] = words[i]! | (missingBin << shift);
   }
-  data.hasMissing[feature] = 1;
 }
 
-/** Bins each row by binary search among the edges (for rows the edges were not fitted on). */
-function binBySearch(column: Float64Array, feature: number, rows: Uint32Array | undefined, data: BinnedFeatures): void {
-  const edges = data.edges[feature]!;
-  const words = data.words[wordOf(feature)]!;
-  const shift = shiftOf(feature);
+/** Bins each row by binary search among the edges; returns whether a value was missing. */
+function binBySearch(column: Float64Array, rows: Uint32Array | undefined, edges: Float64Array, words: Uint32Array, shift: number): boolean {
   const missingBin = edges.length + 1;
-  for (let i = 0; i < data.rows; i++) {
+  let sawMissing = false;
+  for (let i = 0; i < words.length; i++) {
     const value = column[rows ? rows[i]! : i]!;
     let bin: number;
     if (value !== value) {
       bin = missingBin;
-      data.hasMissing[feature] = 1;
+      sawMissing = true;
     } else {
       // The first edge at or above the value.
       let low = 0;
@@ -183,4 +189,5 @@ function binBySearch(column: Float64Array, feature: number, rows: Uint32Array | 
     }
     words[i] = words[i]! | (bin << shift);
   }
+  return sawMissing;
 }

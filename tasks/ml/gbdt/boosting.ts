@@ -3,16 +3,14 @@
 // the loss gradients and grow one tree per output on them, adding the
 // shrunk leaf values to the scores; stop early on a held-out validation loss.
 import type { LearningTask, RegressionTree, TreeEnsembleModel } from '../model-spec.js';
-import { binRowsWithEdges, binTrainingRows } from './binning.js';
+import { BINNING_SAMPLE_ROWS, binRowsWithEdges, type BinnedFeatures } from './binning.js';
 import { shouldStopEarly, validationSplit } from './early-stopping.js';
 import { AUTO_EARLY_STOPPING_ROWS, checkTrainingData, resolveOptions, type BoostingSettings, type GradientBoostingOptions } from './fit-inputs.js';
-import { prepareFit, scoredRows, type FitResources, type ScoredRows } from './fit-resources.js';
-import { helperAvailable } from './helper-thread.js';
-import { HALF_SPLIT_ROWS } from './histogram-builder.js';
 import { lossFor, type BoostingLoss } from './losses.js';
-import { seededRandom } from './seeded-random.js';
+import { sampleRows, seededRandom } from './seeded-random.js';
 import { growTree, type GrowthLimits } from './tree-grower.js';
 import { addBinnedTreeScores, addLeafValues, flattenTree } from './tree-model.js';
+import { startTraining, type Training } from './training-setup.js';
 
 export interface BoostingProgress {
   /** Iterations done so far (1-based). */
@@ -30,9 +28,6 @@ export interface GradientBoostingFit {
   iterations: number;
 }
 
-/** Fits with this many training rows start a helper thread (it takes tens of milliseconds to start). */
-const HELPER_MIN_ROWS = 4 * HALF_SPLIT_ROWS;
-
 export function fitGradientBoosting(
   columns: Float64Array[], target: Int32Array | Float64Array, task: LearningTask, nClasses: number,
   options?: GradientBoostingOptions, onProgress?: (progress: BoostingProgress) => void,
@@ -46,33 +41,8 @@ export function fitGradientBoosting(
   if (split && split.train.length === 0) {
     throw new Error(`gradient boosting: ${labels.length} rows leave none to train on after holding out the validation fraction; add rows or turn early stopping off`);
   }
-  const trainingRows = split ? split.train.length : labels.length;
-  const withHelper = trainingRows >= HELPER_MIN_ROWS && helperAvailable();
-  const trainingData = binTrainingRows(columns, split?.train, settings.maxBins, random, withHelper);
   const trainTarget = split ? pickRows(labels, split.train) : labels;
-  const baseScores = loss.baseline(trainTarget);
-  const training = scoredRows(trainingData, trainTarget, baseScores);
-  const validation = split
-    ? scoredRows(binRowsWithEdges(columns, trainingData.edges, split.validation), pickRows(labels, split.validation), baseScores)
-    : undefined;
-
-  const trees: RegressionTree[] = [];
-  const resources = prepareFit(training, loss, task, nClasses);
-  try {
-    const iterations = boost(resources, training, validation, loss, settings, trees, onProgress);
-    return { model: { type: 'tree_ensemble', task, baseScores, trees }, iterations };
-  } finally {
-    resources.close();
-  }
-}
-
-/** Runs the iterations, appending trees; returns how many iterations ran. */
-function boost(
-  resources: FitResources, training: ScoredRows, validation: ScoredRows | undefined, loss: BoostingLoss,
-  settings: BoostingSettings, trees: RegressionTree[], onProgress: ((progress: BoostingProgress) => void) | undefined,
-): number {
-  const { workspace } = resources;
-  const { data } = training;
+  const sample = trainTarget.length > BINNING_SAMPLE_ROWS ? sampleRows(trainTarget.length, BINNING_SAMPLE_ROWS, random) : undefined;
   const limits: GrowthLimits = {
     maxLeafNodes: settings.maxLeafNodes,
     maxDepth: settings.maxDepth,
@@ -83,21 +53,51 @@ function boost(
       constantHessian: loss.constantHessian,
     },
   };
+  const input = { columns, trainingRows: split?.train, sample, target: trainTarget, task, nClasses, maxBins: settings.maxBins };
+  const training = startTraining(input, loss, limits);
+  try {
+    const { baseScores, data } = training;
+    const validation: ScoredRows | undefined = split && {
+      data: binRowsWithEdges(columns, data.edges, split.validation),
+      target: pickRows(labels, split.validation),
+      raw: baseScores.map((score) => new Float64Array(split.validation.length).fill(score)),
+    };
+    const trees: RegressionTree[] = [];
+    const iterations = boost(training, validation, loss, settings, limits, trees, onProgress);
+    return { model: { type: 'tree_ensemble', task, baseScores, trees }, iterations };
+  } finally {
+    training.close();
+  }
+}
+
+/** Validation rows: binned with the training edges, with their labels and scores so far. */
+interface ScoredRows {
+  data: BinnedFeatures;
+  target: Float64Array;
+  raw: Float64Array[];
+}
+
+/** Runs the iterations, appending trees; returns how many iterations ran. */
+function boost(
+  training: Training, validation: ScoredRows | undefined, loss: BoostingLoss, settings: BoostingSettings,
+  limits: GrowthLimits, trees: RegressionTree[], onProgress: ((progress: BoostingProgress) => void) | undefined,
+): number {
+  const { workspace, data, state } = training;
   const validationLosses = validation ? [loss.meanLoss(validation.target, validation.raw)] : [];
   for (let iteration = 1; iteration <= settings.maxIterations; iteration++) {
-    resources.updateGradients();
+    training.updateGradients();
     for (let output = 0; output < loss.outputs; output++) {
       const root = growTree(workspace, output, limits);
       const { tree, binned } = flattenTree(root, settings.learningRate, output, data.edges, data.nonMissingBins);
       trees.push(tree);
-      addLeafValues(root, workspace.rows, settings.learningRate, training.raw[output]!);
+      addLeafValues(root, workspace.rows, settings.learningRate, state.raw[output]!);
       if (validation) addBinnedTreeScores(binned, validation.data, validation.raw[output]!);
     }
     if (validation) validationLosses.push(loss.meanLoss(validation.target, validation.raw));
     if (onProgress) {
       onProgress({
         iteration, maxIterations: settings.maxIterations,
-        trainLoss: loss.meanLoss(training.target, training.raw),
+        trainLoss: loss.meanLoss(state.target, state.raw),
         ...(validation ? { validationLoss: validationLosses.at(-1)! } : {}),
       });
     }

@@ -1,87 +1,59 @@
-// Builds the histograms a tree needs: the root's (all rows) and a child's
-// (a range of the row partition). Nodes of HALF_SPLIT_ROWS rows or more are
-// summed in two halves, the second by the helper thread when one runs, so a
-// fit gives the same trees with or without it.
+// Builds the histograms a tree needs, the root's (all rows) and a child's (a
+// range of the row partition), as shared jobs (see work-queue.ts): one unit
+// per word of four features, and for nodes of HALF_SPLIT_ROWS rows or more
+// one per word and row half, the halves added afterwards. The split depends
+// on the node only, so the sums are the same whoever does the units.
 import type { BinnedFeatures } from './binning.js';
-import { Operation, type HelperThread } from './helper-thread.js';
-import { addHistogram, addIndexedRows, addRowRange, allRowCounts, type HistogramLayout } from './histogram.js';
+import type { FitState } from './fit-state.js';
+import { addHistogram, allRowCounts, COUNT, SLOTS_PER_BIN, type HistogramLayout } from './histogram.js';
+import type { Histogram } from './histogram-pool.js';
+import type { WorkQueue } from './work-queue.js';
+import { Operation, performUnit, type ThreadScratch } from './work-units.js';
 
-/** Below this many rows a node is summed in one go: a second thread would cost more than it saves. */
-export const HALF_SPLIT_ROWS = 8192;
-
-export interface HistogramInputs {
-  data: BinnedFeatures;
-  layout: HistogramLayout;
-  /** The node partition (in shared memory when a helper runs). */
-  rows: Uint32Array;
-  /** Per output; in shared memory when a helper runs. */
-  gradients: Float32Array[];
-  hessians: Float32Array[];
-  constantHessian: boolean;
-}
+/** Nodes with this many rows are summed in two row halves, so both threads have work even with few features. */
+export const HALF_SPLIT_ROWS = 4096;
+/** Below this many rows a node is summed on the main thread alone: sharing costs more than it saves. */
+export const SHARE_MIN_ROWS = 1024;
 
 export class HistogramBuilder {
   private readonly rootCounts: Float64Array;
-  /** The second half's sums: written by the helper thread, or by this one without it. */
-  private readonly halfHistogram: Float64Array;
-  private readonly orderedGradients: Float32Array;
-  private readonly orderedHessians: Float32Array;
+  private readonly groups: number;
 
-  /**
-   * `halfHistogram` receives the second half's sums; with a helper thread it
-   * must be the shared array the helper writes.
-   */
-  constructor(private readonly inputs: HistogramInputs, private readonly helper: HelperThread | undefined, halfHistogram: Float64Array) {
-    const { data, layout } = inputs;
+  constructor(
+    private readonly state: FitState, data: BinnedFeatures, private readonly layout: HistogramLayout,
+    private readonly queue: WorkQueue, private readonly scratch: ThreadScratch,
+  ) {
     this.rootCounts = allRowCounts(data, layout);
-    this.orderedGradients = new Float32Array(data.rows);
-    this.orderedHessians = new Float32Array(data.rows);
-    this.halfHistogram = halfHistogram;
+    this.groups = data.words.length;
   }
 
   /** The histogram of every row, for output `output`'s gradients. */
-  buildRoot(histogram: Float64Array, output: number): void {
-    const { data, layout, constantHessian } = this.inputs;
-    const gradients = this.inputs.gradients[output]!;
-    const hessians = this.inputs.hessians[output]!;
-    histogram.set(this.rootCounts);
-    const n = data.rows;
-    if (n < HALF_SPLIT_ROWS) {
-      addRowRange(histogram, data, layout, 0, n, gradients, hessians, constantHessian);
-      return;
-    }
-    const middle = n >>> 1;
-    const helped = this.helper?.request(Operation.rowRangeHistogram, output, middle, n) ?? false;
-    addRowRange(histogram, data, layout, 0, middle, gradients, hessians, constantHessian);
-    if (helped) {
-      this.helper!.await();
-    } else {
-      this.halfHistogram.fill(0);
-      addRowRange(this.halfHistogram, data, layout, middle, n, gradients, hessians, constantHessian);
-    }
-    addHistogram(histogram, this.halfHistogram);
+  buildRoot(histogram: Histogram, output: number): void {
+    const rows = this.state.rows;
+    const halves = rows >= HALF_SPLIT_ROWS;
+    this.run(histogram, Operation.rootHistogram, [histogram.slot, output, halves ? 1 : 0], halves, rows >= SHARE_MIN_ROWS);
+    // Root units sum gradients and hessians only; the counts never change.
+    const values = histogram.values;
+    const counts = this.rootCounts;
+    for (let slot = COUNT; slot < this.layout.length; slot += SLOTS_PER_BIN) values[slot] = counts[slot]!;
   }
 
   /** The histogram of the partition's rows start..stop. */
-  buildNode(histogram: Float64Array, start: number, stop: number, output: number): void {
-    const { data, layout, rows, constantHessian } = this.inputs;
-    const gradients = this.inputs.gradients[output]!;
-    const hessians = this.inputs.hessians[output]!;
-    const { orderedGradients, orderedHessians } = this;
-    histogram.fill(0);
-    if (stop - start < HALF_SPLIT_ROWS) {
-      addIndexedRows(histogram, data, layout, rows, start, stop, gradients, hessians, constantHessian, orderedGradients, orderedHessians);
-      return;
-    }
-    const middle = start + ((stop - start) >>> 1);
-    const helped = this.helper?.request(Operation.indexedHistogram, output, middle, stop) ?? false;
-    addIndexedRows(histogram, data, layout, rows, start, middle, gradients, hessians, constantHessian, orderedGradients, orderedHessians);
-    if (helped) {
-      this.helper!.await();
-    } else {
-      this.halfHistogram.fill(0);
-      addIndexedRows(this.halfHistogram, data, layout, rows, middle, stop, gradients, hessians, constantHessian, orderedGradients, orderedHessians);
-    }
-    addHistogram(histogram, this.halfHistogram);
+  buildNode(histogram: Histogram, start: number, stop: number, output: number): void {
+    const { state, scratch } = this;
+    const halves = stop - start >= HALF_SPLIT_ROWS;
+    // Gathering first, as its own job: the helper is then awake when the sums are posted.
+    const parts = halves ? 2 : 1;
+    const gatherArgs = [output, start, stop];
+    this.queue.run(Operation.gather, gatherArgs, parts, halves, (unit) => performUnit(state, scratch, Operation.gather, gatherArgs, unit, parts));
+    this.run(histogram, Operation.nodeHistogram, [histogram.slot, output, start, stop, halves ? 1 : 0], halves, stop - start >= SHARE_MIN_ROWS);
+  }
+
+  private run(histogram: Histogram, operation: number, args: number[], halves: boolean, share: boolean): void {
+    const { state, scratch } = this;
+    scratch.privateHistogram = histogram.values;
+    const units = this.groups * (halves ? 2 : 1);
+    this.queue.run(operation, args, units, share && histogram.slot >= 0, (unit) => performUnit(state, scratch, operation, args, unit, units));
+    if (halves) addHistogram(histogram.values, scratch.secondHalves);
   }
 }

@@ -1,6 +1,6 @@
-// Raw scores of a tree ensemble on feature-major rows, using the stored
-// (float32-rounded) thresholds, so that these scores are the ones the ONNX
-// graph computes.
+// Raw scores of a tree ensemble on feature-major rows, with the stored
+// float32 thresholds and inputs rounded to float32 as the ONNX graph takes
+// them, so that these scores are the ones it computes.
 import type { RegressionTree, TreeEnsembleModel } from '../model-spec.js';
 
 /** Row-major n × outputs raw scores: base score plus every tree's leaf value. */

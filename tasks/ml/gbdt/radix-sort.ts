@@ -1,7 +1,8 @@
 // Sorts float64 values together with a payload (their row numbers) by a
-// least-significant-digit radix sort on their bits: four passes of 16 bits,
-// several times faster than Float64Array.prototype.sort on the 10^5–10^6
-// values of a feature column, and the payload tells each row its rank.
+// least-significant-digit radix sort on their bits: three passes of 16 bits
+// over the top 48 bits, then an insertion pass that orders the rare values
+// equal in those bits by their full value. The payload tells each row its
+// rank, which gives every row its bin without a search.
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const LOW_WORD = LITTLE_ENDIAN ? 0 : 1;
@@ -13,6 +14,13 @@ const DIGITS = 1 << 16;
  * to `payload`, in place. −0 sorts just before +0.
  */
 export function sortWithPayload(values: Float64Array, payload: Uint32Array): void {
+  radixSort(values, payload, 1);
+  // Many values alike in their top 48 bits (values within ~1e-11 of each other): sort those bits too.
+  if (!insertionPass(values, payload, 8 * values.length)) radixSort(values, payload, 0);
+}
+
+/** LSD radix sort on the 16-bit digits firstPass..3 of the order-preserving keys (0 = the lowest). */
+function radixSort(values: Float64Array, payload: Uint32Array, firstPass: number): void {
   const n = values.length;
   if (n < 2) return;
   const words = new Uint32Array(values.buffer, values.byteOffset, 2 * n);
@@ -31,7 +39,7 @@ export function sortWithPayload(values: Float64Array, payload: Uint32Array): voi
   let spareHigh = new Uint32Array(n);
   let spareItems: Uint32Array = new Uint32Array(n);
   const counts = new Int32Array(DIGITS);
-  for (let pass = 0; pass < 4; pass++) {
+  for (let pass = firstPass; pass < 4; pass++) {
     const keys = pass < 2 ? low : high;
     const shift = (pass & 1) * 16;
     if (!countDigits(keys, shift, counts)) continue; // every key has the same digit: the pass would not move anything
@@ -52,6 +60,31 @@ export function sortWithPayload(values: Float64Array, payload: Uint32Array): voi
     words[2 * i + HIGH_WORD] = positive ? hi & 0x7fffffff : ~hi;
     words[2 * i + LOW_WORD] = positive ? low[i]! : ~low[i]!;
   }
+}
+
+/**
+ * Insertion sort, linear on the nearly sorted values the radix passes leave;
+ * gives up (returning false, the arrays still a consistent permutation)
+ * after `budget` moves.
+ */
+function insertionPass(values: Float64Array, payload: Uint32Array, budget: number): boolean {
+  let moves = 0;
+  for (let i = 1; i < values.length; i++) {
+    if (moves > budget) return false;
+    const value = values[i]!;
+    if (!(value < values[i - 1]!)) continue;
+    const item = payload[i]!;
+    let j = i - 1;
+    while (j >= 0 && values[j]! > value) {
+      values[j + 1] = values[j]!;
+      payload[j + 1] = payload[j]!;
+      j--;
+    }
+    values[j + 1] = value;
+    payload[j + 1] = item;
+    moves += i - 1 - j;
+  }
+  return true;
 }
 
 /** Fills `counts` with each digit's start position; false when all keys share one digit. */

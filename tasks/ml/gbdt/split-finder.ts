@@ -6,7 +6,7 @@
 // A node's loss with gradient sum G and value v is G·v, and a child's value
 // is −G/(H + λ), so a split's gain is G·v_parent − G_L·v_L − G_R·v_R
 // (XGBoost's equations 5–7).
-import { COUNT, GRADIENT, HESSIAN, SLOTS_PER_BIN, type HistogramLayout } from './histogram.js';
+import { COUNT, GRADIENT, HESSIAN, SLOTS_PER_BIN } from './histogram.js';
 
 export interface SplitRules {
   minSamplesLeaf: number;
@@ -44,19 +44,31 @@ export function leafValue(sumGradients: number, sumHessians: number, l2Regulariz
   return -sumGradients / (sumHessians + l2Regularization + 1e-15);
 }
 
-/** The best split of a node, or undefined when none satisfies the rules with a positive gain. */
-export function findBestSplit(
-  histogram: Float64Array, layout: HistogramLayout, nonMissingBins: Int32Array, hasMissing: Uint8Array,
-  node: NodeTotals, rules: SplitRules,
-): Split | undefined {
-  const best: Split = {
+/** A split with no gain yet, to be improved by searchFeatures. */
+export function noSplit(): Split {
+  return {
     gain: 0, feature: -1, bin: 0, missingGoesLeft: false,
     gradientLeft: 0, hessianLeft: 0, countLeft: 0, gradientRight: 0, hessianRight: 0, countRight: 0,
   };
-  for (let feature = 0; feature < nonMissingBins.length; feature++) {
-    scanLeftToRight(histogram, layout.offsets[feature]!, nonMissingBins[feature]!, hasMissing[feature] === 1, feature, node, rules, best);
-    if (hasMissing[feature] === 1) scanRightToLeft(histogram, layout.offsets[feature]!, nonMissingBins[feature]!, feature, node, rules, best);
+}
+
+/**
+ * Improves `best` with the splits of features from..to (exclusive) that beat
+ * its gain (strictly: the first of equal gains stays). The right side's sums
+ * are left for completeSplit.
+ */
+export function searchFeatures(
+  histogram: Float64Array, offsets: Int32Array, nonMissingBins: Int32Array, hasMissing: Uint8Array,
+  node: NodeTotals, rules: SplitRules, from: number, to: number, best: Split,
+): void {
+  for (let feature = from; feature < to; feature++) {
+    scanLeftToRight(histogram, offsets[feature]!, nonMissingBins[feature]!, hasMissing[feature] === 1, feature, node, rules, best);
+    if (hasMissing[feature] === 1) scanRightToLeft(histogram, offsets[feature]!, nonMissingBins[feature]!, feature, node, rules, best);
   }
+}
+
+/** The split with its right side filled in, or undefined when no split had a positive gain. */
+export function completeSplit(best: Split, node: NodeTotals): Split | undefined {
   if (best.feature < 0) return undefined;
   best.gradientRight = node.sumGradients - best.gradientLeft;
   best.hessianRight = node.sumHessians - best.hessianLeft;

@@ -6,60 +6,16 @@
 // (stably, so each node's rows stay in increasing order and the histogram
 // loops read memory mostly forward). Only the smaller child's histogram is
 // built from its rows; the larger one's is the parent's minus it.
-import { shiftOf, wordOf, type BinnedFeatures } from './binning.js';
-import { subtractHistogram, type HistogramLayout } from './histogram.js';
-import { HALF_SPLIT_ROWS, type HistogramBuilder } from './histogram-builder.js';
-import { Operation, type HelperThread } from './helper-thread.js';
-import { joinPartitionedHalves, NO_BIN, partitionRows } from './row-partition.js';
-import { findBestSplit, leafValue, type Split, type SplitRules } from './split-finder.js';
+import type { GrowerWorkspace } from './grower-workspace.js';
+import { subtractHistogram } from './histogram.js';
+import type { Histogram } from './histogram-pool.js';
+import { leafValue, type Split, type SplitRules } from './split-finder.js';
 import { SplittableNodes } from './splittable-nodes.js';
 
 export interface GrowthLimits {
   maxLeafNodes: number | undefined;
   maxDepth: number | undefined;
   rules: SplitRules;
-}
-
-/** Buffers reused by every tree of a fit, sized for its rows and histograms. */
-export class GrowerWorkspace {
-  private readonly spill: Uint32Array;
-  private readonly freeHistograms: Float64Array[] = [];
-
-  /** `rows` is the node partition (node rows are rows[start..stop)); `histograms` reads it. */
-  constructor(
-    readonly data: BinnedFeatures, readonly layout: HistogramLayout, readonly rows: Uint32Array,
-    readonly histograms: HistogramBuilder, readonly gradients: Float32Array[], readonly hessians: Float32Array[],
-    readonly helper: HelperThread | undefined,
-  ) {
-    this.spill = new Uint32Array(data.rows);
-  }
-
-  takeHistogram(): Float64Array {
-    return this.freeHistograms.pop() ?? new Float64Array(this.layout.length);
-  }
-
-  releaseHistogram(histogram: Float64Array | undefined): void {
-    if (histogram) this.freeHistograms.push(histogram);
-  }
-
-  /**
-   * Reorders rows[start..stop) so that the rows going left come first, each
-   * side keeping its order; returns where the right child starts. A big
-   * range is split in two halves, the second one partitioned by the helper.
-   */
-  partition(start: number, stop: number, split: Split): number {
-    const { rows, spill, helper } = this;
-    const feature = split.feature;
-    const words = this.data.words[wordOf(feature)]!;
-    const missingBin = split.missingGoesLeft ? this.data.nonMissingBins[feature]! : NO_BIN;
-    const middle = start + ((stop - start) >>> 1);
-    if (stop - start >= HALF_SPLIT_ROWS && helper?.request(Operation.partition, middle, stop, feature, split.bin, missingBin)) {
-      const firstRight = partitionRows(rows, spill, words, shiftOf(feature), start, middle, split.bin, missingBin);
-      const secondRight = helper.await();
-      return joinPartitionedHalves(rows, spill, firstRight, middle, secondRight);
-    }
-    return partitionRows(rows, spill, words, shiftOf(feature), start, stop, split.bin, missingBin);
-  }
 }
 
 /** A node while the tree grows; leaves keep their row range so the caller can update scores. */
@@ -72,7 +28,7 @@ export interface GrowingNode {
   sumHessians: number;
   /** −G/(H+λ) before shrinkage (0 at the root, as scikit-learn). */
   value: number;
-  histogram: Float64Array | undefined;
+  histogram: Histogram | undefined;
   split: Split | undefined;
   left: GrowingNode | undefined;
   right: GrowingNode | undefined;
@@ -85,8 +41,8 @@ function newNode(depth: number, start: number, stop: number, sumGradients: numbe
 /** Grows one tree on the gradients of `output` and returns its root (leaf values not yet shrunk). */
 export function growTree(workspace: GrowerWorkspace, output: number, limits: GrowthLimits): GrowingNode {
   const { rows } = workspace;
-  const gradients = workspace.gradients[output]!;
-  const hessians = workspace.hessians[output]!;
+  const gradients = workspace.state.gradients[output]!;
+  const hessians = workspace.state.hessians[output]!;
   for (let i = 0; i < rows.length; i++) rows[i] = i;
   const constantHessian = limits.rules.constantHessian;
   let sumGradients = 0;
@@ -101,19 +57,17 @@ export function growTree(workspace: GrowerWorkspace, output: number, limits: Gro
   if (root.stop - root.start < 2 * limits.rules.minSamplesLeaf || sumHessians < limits.rules.minHessianToSplit) return root;
   root.histogram = workspace.takeHistogram();
   workspace.histograms.buildRoot(root.histogram, output);
-  findSplitOrFinalize(workspace, root, queue, leafCount, limits);
+  findSplitOrFinalize(workspace, root, queue, leafCount);
   for (let node = queue.pop(); node; node = queue.pop()) splitNode(workspace, node, queue, leafCount, limits, output);
   return root;
 }
 
 /** Queues the node when it has a useful split; otherwise it stays a leaf and its histogram is freed. */
 function findSplitOrFinalize(
-  workspace: GrowerWorkspace, node: GrowingNode, queue: SplittableNodes<GrowingNode>,
-  leafCount: { finalized: number }, limits: GrowthLimits,
+  workspace: GrowerWorkspace, node: GrowingNode, queue: SplittableNodes<GrowingNode>, leafCount: { finalized: number },
 ): void {
-  const { data, layout } = workspace;
   const totals = { count: node.stop - node.start, sumGradients: node.sumGradients, sumHessians: node.sumHessians, value: node.value };
-  node.split = findBestSplit(node.histogram!, layout, data.nonMissingBins, data.hasMissing, totals, limits.rules);
+  node.split = workspace.findSplit(node.histogram!, totals);
   if (node.split) {
     node.priority = node.split.gain;
     queue.push(node);
@@ -124,13 +78,14 @@ function findSplitOrFinalize(
   }
 }
 
+/** Splits a queued node: partitions its rows, makes its children, and queues those worth splitting. */
 function splitNode(
   workspace: GrowerWorkspace, node: GrowingNode, queue: SplittableNodes<GrowingNode>, leafCount: { finalized: number },
   limits: GrowthLimits, output: number,
 ): void {
   const split = node.split!;
   const middle = workspace.partition(node.start, node.stop, split);
-  const { l2Regularization, minSamplesLeaf } = limits.rules;
+  const { l2Regularization } = limits.rules;
   const depth = node.depth + 1;
   const left = newNode(depth, node.start, middle, split.gradientLeft, split.hessianLeft, leafValue(split.gradientLeft, split.hessianLeft, l2Regularization));
   const right = newNode(depth, middle, node.stop, split.gradientRight, split.hessianRight, leafValue(split.gradientRight, split.hessianRight, l2Regularization));
@@ -139,39 +94,47 @@ function splitNode(
   // Without missing values in training, an unseen NaN follows the larger child.
   if (workspace.data.hasMissing[split.feature] === 0) split.missingGoesLeft = split.countLeft > split.countRight;
 
-  const leavesAfterSplit = leafCount.finalized + queue.size + 2;
-  let splitLeft = true;
-  let splitRight = true;
-  if (limits.maxLeafNodes !== undefined && leavesAfterSplit === limits.maxLeafNodes) {
-    leafCount.finalized += 2 + queue.size;
-    for (const waiting of queue.drain()) {
-      workspace.releaseHistogram(waiting.histogram);
-      waiting.histogram = undefined;
-    }
-    splitLeft = splitRight = false;
-  } else if (limits.maxDepth !== undefined && depth === limits.maxDepth) {
-    leafCount.finalized += 2;
-    splitLeft = splitRight = false;
-  } else {
-    splitLeft = middle - node.start >= 2 * minSamplesLeaf;
-    splitRight = node.stop - middle >= 2 * minSamplesLeaf;
-    leafCount.finalized += (splitLeft ? 0 : 1) + (splitRight ? 0 : 1);
-  }
+  const [splitLeft, splitRight] = childrenToSplit(workspace, left, right, queue, leafCount, limits);
   const parentHistogram = node.histogram!;
   node.histogram = undefined;
   if (!splitLeft && !splitRight) {
     workspace.releaseHistogram(parentHistogram);
     return;
   }
-  const [smaller, larger] = middle - node.start < node.stop - middle ? [left, right] : [right, left];
+  const [smaller, larger] = left.stop - left.start < right.stop - right.start ? [left, right] : [right, left];
   smaller.histogram = workspace.takeHistogram();
   workspace.histograms.buildNode(smaller.histogram, smaller.start, smaller.stop, output);
-  subtractHistogram(parentHistogram, smaller.histogram, parentHistogram);
+  subtractHistogram(parentHistogram.values, smaller.histogram.values, parentHistogram.values);
   larger.histogram = parentHistogram;
-  if (splitLeft) findSplitOrFinalize(workspace, left, queue, leafCount, limits);
+  if (splitLeft) findSplitOrFinalize(workspace, left, queue, leafCount);
   else releaseLeafHistogram(workspace, left);
-  if (splitRight) findSplitOrFinalize(workspace, right, queue, leafCount, limits);
+  if (splitRight) findSplitOrFinalize(workspace, right, queue, leafCount);
   else releaseLeafHistogram(workspace, right);
+}
+
+/**
+ * Whether each child may be split further, checked in scikit-learn's order:
+ * the leaf budget (which also finishes every queued node), the depth, then
+ * the rows a split needs. Children that may not are counted as leaves.
+ */
+function childrenToSplit(
+  workspace: GrowerWorkspace, left: GrowingNode, right: GrowingNode, queue: SplittableNodes<GrowingNode>,
+  leafCount: { finalized: number }, limits: GrowthLimits,
+): [boolean, boolean] {
+  if (limits.maxLeafNodes !== undefined && leafCount.finalized + queue.size + 2 === limits.maxLeafNodes) {
+    leafCount.finalized += 2 + queue.size;
+    for (const waiting of queue.drain()) releaseLeafHistogram(workspace, waiting);
+    return [false, false];
+  }
+  if (limits.maxDepth !== undefined && left.depth === limits.maxDepth) {
+    leafCount.finalized += 2;
+    return [false, false];
+  }
+  const rowsNeeded = 2 * limits.rules.minSamplesLeaf;
+  const splitLeft = left.stop - left.start >= rowsNeeded;
+  const splitRight = right.stop - right.start >= rowsNeeded;
+  leafCount.finalized += (splitLeft ? 0 : 1) + (splitRight ? 0 : 1);
+  return [splitLeft, splitRight];
 }
 
 function releaseLeafHistogram(workspace: GrowerWorkspace, node: GrowingNode): void {

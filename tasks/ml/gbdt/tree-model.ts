@@ -15,24 +15,6 @@ export interface BinnedTree {
   value: Float64Array;
 }
 
-/**
- * The largest float32 not above `value`. A float32 input x satisfies
- * x <= value exactly when x <= this, so an ONNX graph fed float32 splits
- * rows as the float64 model does.
- */
-export function float32AtOrBelow(value: number): number {
-  const rounded = Math.fround(value);
-  if (rounded <= value || Number.isNaN(value)) return rounded;
-  FLOAT32[0] = rounded;
-  // One step toward −∞ in float32: the bit pattern moves away from zero for negatives, toward it for positives.
-  if (rounded > 0) BITS[0] = BITS[0]! - 1;
-  else if (rounded < 0) BITS[0] = BITS[0]! + 1;
-  else BITS[0] = 0x80000001; // rounded up to ±0 from a tiny negative: the smallest negative subnormal
-  return FLOAT32[0]!;
-}
-const FLOAT32 = new Float32Array(1);
-const BITS = new Uint32Array(FLOAT32.buffer);
-
 function countNodes(node: GrowingNode): number {
   return node.left ? 1 + countNodes(node.left) + countNodes(node.right!) : 1;
 }
