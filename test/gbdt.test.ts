@@ -118,7 +118,7 @@ describe('gradient boosting with missing values', () => {
     const random = generator(5);
     const blank = (columns: Float64Array[]) => columns.map((column) => column.map((value) => (random() < 0.15 ? Number.NaN : value)));
     const labels = classIndices(dataset.train.target, dataset.classes!);
-    const { model } = fitGradientBoosting(blank(dataset.train.columns), labels, 'binary', 2);
+    const { model } = fitGradientBoosting(blank(dataset.train.columns), labels, 'binary', 2, { maxIterations: 40 });
     const metrics = classificationMetrics(classIndices(dataset.test.target, dataset.classes!), classProbabilities(model, blank(dataset.test.columns)), 2);
     expect(metrics.accuracy).toBeGreaterThan(0.9);
     expect(model.trees.some((tree) => tree.missingGoesLeft.some((left, node) => left && tree.feature[node]! >= 0))).toBe(true);

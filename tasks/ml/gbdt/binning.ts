@@ -7,7 +7,7 @@
 // group of four features: the histogram loops then read one word per row for
 // four features instead of four bytes from four arrays, which in V8 halves
 // their cost (each typed array read carries its own checks).
-import { sortWithPayload } from './radix-sort.js';
+import { sortWithPayload, SortScratch } from './radix-sort.js';
 
 /** scikit-learn clips bin edges here so that no edge is infinite. */
 const ALMOST_INFINITE = 1e300;
@@ -59,6 +59,7 @@ export function binFeatureGroup(work: BinningWork, group: number): void {
   const fitted = sample ? sample.length : rows;
   const values = new Float64Array(fitted);
   const positions = new Uint32Array(fitted);
+  const sortScratch = new SortScratch(fitted);
   const last = Math.min(columns.length, (group + 1) * FEATURES_PER_WORD);
   for (let feature = group * FEATURES_PER_WORD; feature < last; feature++) {
     const column = columns[feature]!;
@@ -71,7 +72,7 @@ export function binFeatureGroup(work: BinningWork, group: number): void {
       positions[present++] = position;
     }
     const sorted = values.subarray(0, present);
-    sortWithPayload(sorted, positions.subarray(0, present));
+    sortWithPayload(sorted, positions.subarray(0, present), sortScratch);
     const edges = binEdges(sorted, maxBins);
     work.edgeValues.set(edges, feature * (maxBins - 1));
     work.edgeCounts[feature] = edges.length;

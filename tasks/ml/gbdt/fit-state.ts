@@ -1,11 +1,10 @@
 // The arrays one fit works on, allocated once: the binning input and output,
-// the row partition, scores, gradients and the scratch histograms. With a
-// helper thread they live in shared memory and the same object (minus the
-// per-thread scratch) is handed to it; see work-units.ts for who writes what.
+// the row partition, scores, gradients and what split searches exchange.
+// With a helper thread they live in shared memory and the same object is
+// sent to it; see work-units.ts for who writes what.
 import type { LearningTask } from '../model-spec.js';
 import { FEATURES_PER_WORD } from './binning.js';
 import type { SplitRules } from './split-finder.js';
-import { CONTROL_SLOTS } from './work-queue.js';
 
 /** Values per word of features in `splitResults`: gain, feature, bin, missing-goes-left, G, H and count of the left side. */
 export const SPLIT_RESULT_SLOTS = 7;
@@ -22,12 +21,11 @@ export interface FitState {
   outputs: number;
   constantHessian: boolean;
   rules: SplitRules;
-  control: Int32Array;
   /** Where each part of the last partition job puts its first right-going row. */
   partitionEnds: Int32Array;
-  /** The node whose split is searched: count, gradient sum, hessian sum, value. */
+  /** The nodes whose splits are searched (at most 2, siblings): count, gradient sum, hessian sum and value each. */
   nodeTotals: Float64Array;
-  /** Per word of features, its best split (see SPLIT_RESULT_SLOTS). */
+  /** Per node and word of features, its best split (see SPLIT_RESULT_SLOTS). */
   splitResults: Float64Array;
 
   /** Binning input: the feature columns, the training rows among them (all when absent), and the rows that fit the edges. */
@@ -53,7 +51,7 @@ export interface FitState {
   raw: Float64Array[];
   gradients: Float32Array[];
   hessians: Float32Array[];
-  /** The gradients and hessians of the node being summed, in partition order (gathered by the main thread). */
+  /** The gradients and hessians of the node being summed, in partition order (see the gather job). */
   orderedGradients: Float32Array;
   orderedHessians: Float32Array;
 }
@@ -84,10 +82,9 @@ export function allocateFitState(
     ...shape,
     features,
     rows,
-    control: memory.int32(CONTROL_SLOTS),
     partitionEnds: memory.int32(MAX_PARTITION_PARTS),
-    nodeTotals: memory.float64(4),
-    splitResults: memory.float64(groups * SPLIT_RESULT_SLOTS),
+    nodeTotals: memory.float64(2 * 4),
+    splitResults: memory.float64(2 * groups * SPLIT_RESULT_SLOTS),
     columns: shareColumns ? columns.map((column) => memory.copy(column)) : columns,
     trainingRows: trainingRows && shareColumns ? memory.copyRows(trainingRows) : trainingRows,
     sample: sample && shareColumns ? memory.copyRows(sample) : sample,
@@ -111,7 +108,7 @@ export function allocateFitState(
 
 /** The helper's copy of the state: the columns only when they were copied to shared memory. */
 export function helperView(state: FitState, columnsShared: boolean): FitState {
-  // The rest reaches the helper after binning (see HelperMemory in work-queue.ts).
+  // The rest reaches the helper after binning (a HelperMemory message, see work-queue.ts).
   return { ...state, columns: columnsShared ? state.columns : [], trainingRows: columnsShared ? state.trainingRows : undefined, sample: columnsShared ? state.sample : undefined };
 }
 

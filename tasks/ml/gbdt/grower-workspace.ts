@@ -1,5 +1,5 @@
 // What every tree of a fit reuses: the fit's arrays, the histograms, and the
-// shared jobs a tree is made of (sum a histogram, find a node's best split,
+// shared jobs a tree is made of (sum a histogram, find siblings' best splits,
 // partition a node's rows), each run with the helper thread when there is one.
 import type { BinnedFeatures } from './binning.js';
 import { SPLIT_RESULT_SLOTS, type FitState } from './fit-state.js';
@@ -11,7 +11,7 @@ import { completeSplit, noSplit, type NodeTotals, type Split } from './split-fin
 import type { WorkQueue } from './work-queue.js';
 import { Operation, partOf, performUnit, type ThreadScratch } from './work-units.js';
 
-/** Nodes of this many rows are partitioned in MAX parts, half as many in 2, fewer in one go. */
+/** With a helper, nodes of this many rows are partitioned in MAX_PARTITION_PARTS parts, of HALF_SPLIT_ROWS in 2. */
 const PARTITION_PARTS_ROWS = 4 * HALF_SPLIT_ROWS;
 
 export class GrowerWorkspace {
@@ -34,19 +34,30 @@ export class GrowerWorkspace {
     this.pool.release(histogram);
   }
 
-  /** The node's best split (undefined when none has a positive gain), one unit per word of features. */
-  findSplit(histogram: Histogram, node: NodeTotals): Split | undefined {
+  /**
+   * The best split of each node (one or two siblings; undefined when none
+   * has a positive gain): one unit per node and word of features.
+   */
+  findSplits(nodes: { histogram: Histogram; totals: NodeTotals }[]): (Split | undefined)[] {
     const { state, scratch } = this;
-    state.nodeTotals.set([node.count, node.sumGradients, node.sumHessians, node.value]);
-    scratch.privateHistogram = histogram.values;
+    nodes.forEach(({ histogram, totals }, node) => {
+      state.nodeTotals.set([totals.count, totals.sumGradients, totals.sumHessians, totals.value], 4 * node);
+      scratch.privateHistograms[node] = histogram.values;
+    });
     const groups = this.data.words.length;
-    const args = [histogram.slot];
-    this.queue.run(Operation.findSplit, args, groups, histogram.slot >= 0 && groups > 1, (unit) => performUnit(state, scratch, Operation.findSplit, args, unit, groups));
-    // The first word with the highest gain wins, as a scan of all features in order would have it.
+    const units = groups * nodes.length;
+    const args = nodes.map(({ histogram }) => histogram.slot);
+    const share = nodes.every(({ histogram }) => histogram.slot >= 0) && units > 1;
+    this.queue.run(Operation.findSplit, args, units, share, (unit) => performUnit(state, scratch, Operation.findSplit, args, unit, units));
+    return nodes.map(({ totals }, node) => completeSplit(this.bestOfGroups(node, groups), totals));
+  }
+
+  /** The first word with the highest gain wins, as a scan of all features in order would have it. */
+  private bestOfGroups(node: number, groups: number): Split {
     const best = noSplit();
-    const results = state.splitResults;
+    const results = this.state.splitResults;
     for (let group = 0; group < groups; group++) {
-      const at = group * SPLIT_RESULT_SLOTS;
+      const at = (node * groups + group) * SPLIT_RESULT_SLOTS;
       if (!(results[at]! > best.gain)) continue;
       best.gain = results[at]!;
       best.feature = results[at + 1]!;
@@ -56,7 +67,7 @@ export class GrowerWorkspace {
       best.hessianLeft = results[at + 5]!;
       best.countLeft = results[at + 6]!;
     }
-    return completeSplit(best, node);
+    return best;
   }
 
   /**

@@ -51,7 +51,7 @@ export class HistogramBuilder {
 
   private run(histogram: Histogram, operation: number, args: number[], halves: boolean, share: boolean): void {
     const { state, scratch } = this;
-    scratch.privateHistogram = histogram.values;
+    scratch.privateHistograms[0] = histogram.values;
     const units = this.groups * (halves ? 2 : 1);
     this.queue.run(operation, args, units, share && histogram.slot >= 0, (unit) => performUnit(state, scratch, operation, args, unit, units));
     if (halves) addHistogram(histogram.values, scratch.secondHalves);

@@ -9,23 +9,34 @@ const LOW_WORD = LITTLE_ENDIAN ? 0 : 1;
 const HIGH_WORD = LITTLE_ENDIAN ? 1 : 0;
 const DIGITS = 1 << 16;
 
+/** Working arrays for sorting up to `capacity` values; reusable from one sort to the next. */
+export class SortScratch {
+  readonly arrays: Uint32Array[];
+  readonly counts = new Int32Array(DIGITS);
+
+  constructor(readonly capacity: number) {
+    this.arrays = Array.from({ length: 5 }, () => new Uint32Array(capacity));
+  }
+}
+
 /**
  * Sorts `values` ascending (no NaN allowed) and applies the same permutation
  * to `payload`, in place. −0 sorts just before +0.
  */
-export function sortWithPayload(values: Float64Array, payload: Uint32Array): void {
-  radixSort(values, payload, 1);
+export function sortWithPayload(values: Float64Array, payload: Uint32Array, scratch = new SortScratch(values.length)): void {
+  radixSort(values, payload, 1, scratch);
   // Many values alike in their top 48 bits (values within ~1e-11 of each other): sort those bits too.
-  if (!insertionPass(values, payload, 8 * values.length)) radixSort(values, payload, 0);
+  if (!insertionPass(values, payload, 8 * values.length)) radixSort(values, payload, 0, scratch);
 }
 
 /** LSD radix sort on the 16-bit digits firstPass..3 of the order-preserving keys (0 = the lowest). */
-function radixSort(values: Float64Array, payload: Uint32Array, firstPass: number): void {
+function radixSort(values: Float64Array, payload: Uint32Array, firstPass: number, scratch: SortScratch): void {
   const n = values.length;
   if (n < 2) return;
   const words = new Uint32Array(values.buffer, values.byteOffset, 2 * n);
-  let low = new Uint32Array(n);
-  let high = new Uint32Array(n);
+  const [a, b, c, d, e] = scratch.arrays.map((array) => array.subarray(0, n)) as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  let low = a;
+  let high = b;
   // Order-preserving unsigned keys: flip every bit of negatives, only the sign bit of the rest.
   for (let i = 0; i < n; i++) {
     const hi = words[2 * i + HIGH_WORD]!;
@@ -35,10 +46,10 @@ function radixSort(values: Float64Array, payload: Uint32Array, firstPass: number
     low[i] = negative ? ~lo >>> 0 : lo;
   }
   let items = payload;
-  let spareLow = new Uint32Array(n);
-  let spareHigh = new Uint32Array(n);
-  let spareItems: Uint32Array = new Uint32Array(n);
-  const counts = new Int32Array(DIGITS);
+  let spareLow = c;
+  let spareHigh = d;
+  let spareItems = e;
+  const counts = scratch.counts;
   for (let pass = firstPass; pass < 4; pass++) {
     const keys = pass < 2 ? low : high;
     const shift = (pass & 1) * 16;

@@ -13,7 +13,7 @@ import type { GrowthLimits } from './tree-grower.js';
 import { helperAvailable, WorkQueue } from './work-queue.js';
 import { Operation, performUnit, type ThreadScratch } from './work-units.js';
 
-/** Fits with this many training rows start a helper thread (it takes tens of milliseconds to start). */
+/** Fits with this many training rows share their work with a helper thread (starting one takes tens of milliseconds). */
 const HELPER_MIN_ROWS = 32_768;
 /** The helper bins half of the features only when copying the columns to shared memory costs at most this many values. */
 const SHARED_BINNING_VALUES = 20_000_000;
@@ -27,7 +27,7 @@ export interface Training {
   baseScores: number[];
   /** Fills every training row's gradients and hessians from its current scores. */
   updateGradients(): void;
-  /** Stops the helper thread, if any. */
+  /** Ends the fit: the helper thread, if any, lets go of its memory. */
   close(): void;
 }
 
@@ -51,16 +51,17 @@ export function startTraining(input: TrainingInput, loss: BoostingLoss, limits: 
   const shareColumns = withHelper && rows * columns.length <= SHARED_BINNING_VALUES;
   const shape = { task, nClasses, maxBins, outputs: loss.outputs, constantHessian: loss.constantHessian, rules: limits.rules };
   const state = allocateFitState(shape, columns, trainingRows, sample, target, withHelper, shareColumns);
-  const queue = new WorkQueue(state.control, withHelper ? helperView(state, shareColumns) : undefined);
+  const queue = new WorkQueue(withHelper);
   try {
-    const scratch: ThreadScratch = { spill: new Uint32Array(rows), loss, privateHistogram: new Float64Array(0), secondHalves: new Float64Array(0) };
+    queue.send({ kind: 'fit', state: helperView(state, shareColumns) });
+    const scratch: ThreadScratch = { spill: new Uint32Array(rows), loss, privateHistograms: [], secondHalves: new Float64Array(0) };
     const groups = Math.ceil(columns.length / FEATURES_PER_WORD);
     queue.run(Operation.binGroup, [], groups, shareColumns, (unit) => performUnit(state, scratch, Operation.binGroup, [], unit, groups));
     const data = binnedFeatures(state);
     const layout = histogramLayout(data.nonMissingBins, state.offsets);
     const pool = new HistogramPool(layout.length, limits.maxLeafNodes ?? rows, withHelper);
     Object.assign(state, { nonMissingBins: data.nonMissingBins, histogramLength: layout.length, histogramBlock: pool.block });
-    queue.shareMemory({ nonMissingBins: data.nonMissingBins, histogramLength: layout.length, histogramBlock: pool.block });
+    queue.send({ kind: 'memory', memory: { nonMissingBins: data.nonMissingBins, histogramLength: layout.length, histogramBlock: pool.block } });
     scratch.secondHalves = pool.secondHalves;
     const baseScores = loss.baseline(state.target);
     state.raw.forEach((scores, output) => scores.fill(baseScores[output]!));

@@ -57,25 +57,33 @@ export function growTree(workspace: GrowerWorkspace, output: number, limits: Gro
   if (root.stop - root.start < 2 * limits.rules.minSamplesLeaf || sumHessians < limits.rules.minHessianToSplit) return root;
   root.histogram = workspace.takeHistogram();
   workspace.histograms.buildRoot(root.histogram, output);
-  findSplitOrFinalize(workspace, root, queue, leafCount);
+  findSplitsOrFinalize(workspace, [root], queue, leafCount);
   for (let node = queue.pop(); node; node = queue.pop()) splitNode(workspace, node, queue, leafCount, limits, output);
   return root;
 }
 
-/** Queues the node when it has a useful split; otherwise it stays a leaf and its histogram is freed. */
-function findSplitOrFinalize(
-  workspace: GrowerWorkspace, node: GrowingNode, queue: SplittableNodes<GrowingNode>, leafCount: { finalized: number },
+/**
+ * Searches the nodes' splits (siblings, searched together), then queues each
+ * node with a useful split, in order; the others stay leaves and free their
+ * histograms.
+ */
+function findSplitsOrFinalize(
+  workspace: GrowerWorkspace, nodes: GrowingNode[], queue: SplittableNodes<GrowingNode>, leafCount: { finalized: number },
 ): void {
-  const totals = { count: node.stop - node.start, sumGradients: node.sumGradients, sumHessians: node.sumHessians, value: node.value };
-  node.split = workspace.findSplit(node.histogram!, totals);
-  if (node.split) {
-    node.priority = node.split.gain;
-    queue.push(node);
-  } else {
-    leafCount.finalized++;
-    workspace.releaseHistogram(node.histogram);
-    node.histogram = undefined;
-  }
+  const splits = workspace.findSplits(nodes.map((node) => ({
+    histogram: node.histogram!,
+    totals: { count: node.stop - node.start, sumGradients: node.sumGradients, sumHessians: node.sumHessians, value: node.value },
+  })));
+  nodes.forEach((node, index) => {
+    node.split = splits[index];
+    if (node.split) {
+      node.priority = node.split.gain;
+      queue.push(node);
+    } else {
+      leafCount.finalized++;
+      releaseLeafHistogram(workspace, node);
+    }
+  });
 }
 
 /** Splits a queued node: partitions its rows, makes its children, and queues those worth splitting. */
@@ -106,10 +114,9 @@ function splitNode(
   workspace.histograms.buildNode(smaller.histogram, smaller.start, smaller.stop, output);
   subtractHistogram(parentHistogram.values, smaller.histogram.values, parentHistogram.values);
   larger.histogram = parentHistogram;
-  if (splitLeft) findSplitOrFinalize(workspace, left, queue, leafCount);
-  else releaseLeafHistogram(workspace, left);
-  if (splitRight) findSplitOrFinalize(workspace, right, queue, leafCount);
-  else releaseLeafHistogram(workspace, right);
+  if (!splitLeft) releaseLeafHistogram(workspace, left);
+  if (!splitRight) releaseLeafHistogram(workspace, right);
+  findSplitsOrFinalize(workspace, [left, right].filter((_, side) => (side === 0 ? splitLeft : splitRight)), queue, leafCount);
 }
 
 /**

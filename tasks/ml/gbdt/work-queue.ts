@@ -25,26 +25,35 @@ export const FINISHED = 9;
 export const STATE = 10;
 /** 1 while the helper sleeps in Atomics.wait: only then does a request need a wake-up call. */
 export const SLEEPING = 11;
-/** How many HelperMemory messages the main thread has sent. */
-export const MEMORY_MESSAGES = 12;
+/** How many HelperMessages the main thread has sent. */
+export const MESSAGES = 12;
 export const CONTROL_SLOTS = 13;
 
-/** Shared memory made after the helper started (once the features are binned), sent over its port. */
+/** Shared memory made once a fit's features are binned. */
 export interface HelperMemory {
   nonMissingBins: Int32Array;
   histogramLength: number;
   histogramBlock: Float64Array;
 }
 
+/** What the main thread sends the helper, before the jobs that need it. */
+export type HelperMessage =
+  /** A new fit: its state (shared memory and constants, see fit-state.ts). */
+  | { kind: 'fit'; state: unknown }
+  | { kind: 'memory'; memory: HelperMemory }
+  /** The fit is over: drop its memory. */
+  | { kind: 'release' };
+
 /** What the helper thread starts with. */
-export interface HelperStart<State> {
-  state: State;
-  /** Where HelperMemory messages arrive (read with receiveMessageOnPort). */
+export interface HelperStart {
+  control: Int32Array;
+  /** Where HelperMessages arrive (read with receiveMessageOnPort). */
   port: MessagePort;
 }
 
+/** A job with no units: wakes the helper to read its messages. */
+export const OPERATION_NONE = 0;
 export const STATE_FAILED = 2;
-export const OPERATION_EXIT = -1;
 
 /**
  * Polls this many times (microseconds) before sleeping. Longer spins look
@@ -79,37 +88,59 @@ export function claimUnit(control: Int32Array, request: number, units: number): 
   }
 }
 
+interface HelperThread {
+  worker: Worker;
+  port: MessagePort;
+  control: Int32Array;
+  failure: string | undefined;
+}
+
+/**
+ * One helper thread serves every fit of this thread, one after the other:
+ * starting one takes tens of milliseconds, and a warm one runs optimised code.
+ */
+let helperThread: HelperThread | undefined;
+
+function startHelper(): HelperThread {
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT));
+  const { port1, port2 } = new MessageChannel();
+  const start: HelperStart = { control, port: port2 };
+  const worker = new Worker(workerScript, { workerData: start, transferList: [port2] });
+  // Neither keeps the process alive: the helper only ever works while a fit waits for it.
+  worker.unref();
+  port1.unref();
+  const helper: HelperThread = { worker, port: port1, control, failure: undefined };
+  const forget = () => { if (helperThread === helper) helperThread = undefined; };
+  worker.on('error', (error) => { helper.failure = error.message; forget(); });
+  worker.on('exit', forget);
+  return helper;
+}
+
 /** The main thread's side: posts jobs, does its share of the units, waits for the helper's. */
 export class WorkQueue {
-  private request = 0;
-  private readonly worker: Worker | undefined;
-  private readonly port: MessagePort | undefined;
-  private failure: string | undefined;
+  readonly control: Int32Array;
+  private readonly helper: HelperThread | undefined;
+  private request: number;
 
-  /**
-   * `helperState` (shared memory and constants, see helper-worker.ts) starts
-   * a helper thread; without it the main thread does every unit.
-   */
-  constructor(readonly control: Int32Array, helperState?: unknown) {
-    if (helperState === undefined) return;
-    const { port1, port2 } = new MessageChannel();
-    this.port = port1;
-    const start: HelperStart<unknown> = { state: helperState, port: port2 };
-    this.worker = new Worker(workerScript, { workerData: start, transferList: [port2] });
-    this.worker.unref();
-    this.worker.on('error', (error) => { this.failure = error.message; });
+  /** With `withHelper`, jobs are shared with the helper thread (started if need be); else this thread does every unit. */
+  constructor(withHelper: boolean) {
+    if (withHelper && (!helperThread || Atomics.load(helperThread.control, STATE) === STATE_FAILED)) helperThread = startHelper();
+    this.helper = withHelper ? helperThread : undefined;
+    this.control = this.helper?.control ?? new Int32Array(CONTROL_SLOTS);
+    // Request numbers go on from the previous fit's, so the helper sees each new one as new.
+    this.request = Atomics.load(this.control, REQUEST);
   }
 
-  /** Whether jobs can be shared (a helper thread was started). */
+  /** Whether jobs can be shared (there is a helper thread). */
   get helped(): boolean {
-    return this.worker !== undefined;
+    return this.helper !== undefined;
   }
 
-  /** Hands the helper memory made after it started; it takes it before its next job. */
-  shareMemory(memory: HelperMemory): void {
-    if (!this.port) return;
-    this.port.postMessage(memory);
-    Atomics.add(this.control, MEMORY_MESSAGES, 1);
+  /** Sends the helper a message; it reads it before its next job. */
+  send(message: HelperMessage): void {
+    if (!this.helper) return;
+    this.helper.port.postMessage(message);
+    Atomics.add(this.control, MESSAGES, 1);
   }
 
   /**
@@ -125,7 +156,7 @@ export class WorkQueue {
     control[UNITS] = units;
     Atomics.store(control, FINISHED, 0);
     Atomics.store(control, CLAIM, claimTag(this.request));
-    const posted = share && this.worker !== undefined;
+    const posted = share && this.helper !== undefined;
     if (posted) {
       Atomics.store(control, REQUEST, this.request);
       if (Atomics.load(control, SLEEPING) === 1) Atomics.notify(control, REQUEST);
@@ -145,19 +176,17 @@ export class WorkQueue {
     const deadline = Date.now() + DEADLINE_MS;
     for (let finished = Atomics.load(control, FINISHED); finished !== units; finished = Atomics.load(control, FINISHED)) {
       if (Atomics.load(control, STATE) === STATE_FAILED || Date.now() > deadline) {
-        throw new Error(`gradient boosting: the helper thread stopped answering${this.failure ? ` (${this.failure})` : ''}; this is a bug in Sluice`);
+        const failure = this.helper?.failure;
+        throw new Error(`gradient boosting: the helper thread stopped answering${failure ? ` (${failure})` : ''}; this is a bug in Sluice`);
       }
       Atomics.wait(control, FINISHED, finished, 1000);
     }
   }
 
+  /** Ends the fit: the helper drops its memory (it stays, idle, for the next fit). */
   close(): void {
-    this.port?.close();
-    if (!this.worker) return;
-    this.control[OPERATION] = OPERATION_EXIT;
-    this.request = (this.request % 0x7fffffff) + 1;
-    Atomics.store(this.control, REQUEST, this.request);
-    Atomics.notify(this.control, REQUEST);
-    void this.worker.terminate();
+    if (!this.helper) return;
+    this.send({ kind: 'release' });
+    this.run(OPERATION_NONE, [], 0, true, () => {});
   }
 }

@@ -25,7 +25,7 @@ export const Operation = {
   gradients: 4,
   /** Partition: (start, stop, feature, splitBin, missingBin) — one unit per part. */
   partition: 5,
-  /** Best split of the histogram in slot (slot) for the node in nodeTotals, per word of features. */
+  /** Best splits of one or two nodes (nodeTotals) with histograms in slots (slot0, slot1): one unit per node and word of features. */
   findSplit: 6,
   /** Gather the gradients of partition rows: (output, start, stop) — one unit per part. */
   gather: 7,
@@ -35,8 +35,8 @@ export const Operation = {
 export interface ThreadScratch {
   spill: Uint32Array;
   loss: BoostingLoss;
-  /** The main thread's histogram for a job on slot -1 (private, not shared). */
-  privateHistogram: Float64Array;
+  /** The main thread's histograms for a job on slot -1 (private, not shared): the one being summed, or the nodes searched. */
+  privateHistograms: Float64Array[];
   /** Where histogram units of second row halves go (shared slot 0 with a helper). */
   secondHalves: Float64Array;
 }
@@ -52,9 +52,9 @@ export function partOf(start: number, stop: number, part: number, parts: number)
   return [start + Math.floor((size * part) / parts), start + Math.floor((size * (part + 1)) / parts)];
 }
 
-/** The histogram in `slot` (the private one for -1). */
-export function histogramIn(state: FitState, scratch: ThreadScratch, slot: number): Float64Array {
-  return slot < 0 ? scratch.privateHistogram : slotView(state.histogramBlock, state.histogramLength, slot);
+/** The histogram in `slot` (for -1, the `which`-th private one). */
+export function histogramIn(state: FitState, scratch: ThreadScratch, slot: number, which = 0): Float64Array {
+  return slot < 0 ? scratch.privateHistograms[which]! : slotView(state.histogramBlock, state.histogramLength, slot);
 }
 
 export function performUnit(state: FitState, scratch: ThreadScratch, operation: number, args: ArrayLike<number>, unit: number, units: number): void {
@@ -79,9 +79,12 @@ export function performUnit(state: FitState, scratch: ThreadScratch, operation: 
       state.partitionEnds[unit] = partitionRows(state.partition, scratch.spill, state.words[feature >> 2]!, 8 * (feature & 3), from, to, args[3]!, args[4]!);
       return;
     }
-    case Operation.findSplit:
-      searchSplitPart(state, scratch, args[0]!, unit);
+    case Operation.findSplit: {
+      const groups = state.words.length;
+      const node = Math.floor(unit / groups);
+      searchSplitPart(state, histogramIn(state, scratch, args[node]!, node), node, unit - node * groups);
       return;
+    }
     case Operation.gather: {
       const [output, start, stop] = [args[0]!, args[1]!, args[2]!];
       const [from, to] = partOf(start, stop, unit, units);
@@ -114,15 +117,15 @@ function sumHistogramPart(
   }
 }
 
-/** The best split among the features of word `group`, into its splitResults slots. */
-function searchSplitPart(state: FitState, scratch: ThreadScratch, slot: number, group: number): void {
-  const totals = state.nodeTotals;
-  const node = { count: totals[0]!, sumGradients: totals[1]!, sumHessians: totals[2]!, value: totals[3]! };
+/** Node `node`'s best split among the features of word `group`, into its splitResults slots. */
+function searchSplitPart(state: FitState, histogram: Float64Array, node: number, group: number): void {
+  const totals = state.nodeTotals.subarray(4 * node, 4 * node + 4);
+  const nodeTotals = { count: totals[0]!, sumGradients: totals[1]!, sumHessians: totals[2]!, value: totals[3]! };
   const best = noSplit();
   const from = group * FEATURES_PER_WORD;
   const to = Math.min(from + FEATURES_PER_WORD, state.features);
-  searchFeatures(histogramIn(state, scratch, slot), state.offsets, state.nonMissingBins, state.hasMissing, node, state.rules, from, to, best);
-  const at = group * SPLIT_RESULT_SLOTS;
+  searchFeatures(histogram, state.offsets, state.nonMissingBins, state.hasMissing, nodeTotals, state.rules, from, to, best);
+  const at = (node * state.words.length + group) * SPLIT_RESULT_SLOTS;
   const results = state.splitResults;
   results[at] = best.gain;
   results[at + 1] = best.feature;
