@@ -25,17 +25,9 @@ interface TaskSpec {
   runIf?: string;
 }
 
-/** mulberry32: a small seeded generator, so the files are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seeded generator the trainers use, so the files are the same on every run.
+export { seededRandom } from '../tasks/ml/gbdt/seeded-random.js';
+import { seededRandom } from '../tasks/ml/gbdt/seeded-random.js';
 
 const STAGES = ['extract', 'clean', 'features', 'train', 'evaluate', 'score', 'export'] as const;
 

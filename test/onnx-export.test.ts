@@ -2,6 +2,7 @@
 // in test/fixtures/onnx/golden.json, against the in-memory predictor on
 // random rows (NaN, unseen categories, thresholds at float32 edges), and by
 // onnx.checker when Debian's python3-onnx is installed.
+import { seededRandom } from '../tasks/ml/gbdt/seeded-random.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -144,17 +145,6 @@ describe('models built from the reference parameters reproduce golden.json', () 
   });
 });
 
-/** Deterministic random numbers (mulberry32), so a failure can be replayed. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
-    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The float32 next to `value` (a float32) in the direction of `step` (+1 or -1). */
 function float32Neighbour(value: number, step: 1 | -1): number {
   const bits = new Int32Array(new Float32Array([value]).buffer);
@@ -232,7 +222,7 @@ function randomTree(random: () => number, depth: number, output: number): Regres
 }
 
 function randomEnsemble(task: LearningTask, seed: number, treeCount = 24): FittedModel {
-  const random = randomSource(seed);
+  const random = seededRandom(seed);
   const outputs = task === 'multiclass' ? 3 : 1;
   const trees = Array.from({ length: treeCount }, (_, index) => randomTree(random, 4, index % outputs));
   const baseScores = Array.from({ length: outputs }, (_, index) => [0.3, -0.2, 0.05][index]!);
@@ -275,7 +265,7 @@ const edgeModel: FittedModel = {
 
 describe('ONNX outputs equal the in-memory predictor', () => {
   const rows = 400;
-  const table = randomTable(randomSource(7), rows);
+  const table = randomTable(seededRandom(7), rows);
 
   for (const [name, model] of Object.entries(handMadeModels)) {
     it(`${name}: same outputs on random rows with NaN, unseen categories and float32-edge values`, async () => {
@@ -292,7 +282,7 @@ describe('ONNX outputs equal the in-memory predictor', () => {
 
   it('rows at a float32 threshold, one float32 step either side and NaN go where the tree says', async () => {
     const values = edgeThresholds.flatMap((t) => [t, float32Neighbour(t, 1), float32Neighbour(t, -1)]);
-    const edgeTable: Table = { ...randomTable(randomSource(3), values.length + 1), edge: Float64Array.from([...values, Number.NaN]) };
+    const edgeTable: Table = { ...randomTable(seededRandom(3), values.length + 1), edge: Float64Array.from([...values, Number.NaN]) };
     const predictions = await runOnnx(buildWithPlan(edgeModel, plan), edgeTable, values.length + 1);
     const expected = reference(edgeModel, plan, edgeTable);
     expectClose(predictions.values!, expected, 'edge values');
@@ -347,7 +337,7 @@ describe('reading a model back', () => {
     writeModelFile(path, bytes);
     expect(Buffer.compare(readFileSync(path), bytes)).toBe(0);
     expect(readdirSync(scratch).filter((file) => file.includes('.tmp-'))).toEqual([]);
-    const predictions = await runModel(await openSession(path), readModelInfo(bytes), randomTable(randomSource(5), 3), 3);
+    const predictions = await runModel(await openSession(path), readModelInfo(bytes), randomTable(seededRandom(5), 3), 3);
     expect(predictions.probabilities).toHaveLength(9);
   });
 });
@@ -356,7 +346,7 @@ describe('bad inputs get errors that name the problem', () => {
   const linear = handMadeModels['linear binary']!;
 
   it('a column missing from the data is named, by the predictor and by inference', async () => {
-    const { city: _city, ...withoutCity } = randomTable(randomSource(1), 4);
+    const { city: _city, ...withoutCity } = randomTable(seededRandom(1), 4);
     expect(() => applyFeaturePlan(plan, withoutCity)).toThrow(/reads column 'city' but the data has no such column/);
     const bytes = buildWithPlan(linear, plan);
     await expect(runOnnx(bytes, withoutCity, 4)).rejects.toThrow("the model needs input column 'city'");
@@ -372,7 +362,7 @@ describe('bad inputs get errors that name the problem', () => {
     const clash: FeaturePlan = { columns: [{ kind: 'numeric', column: 'label', steps: [] }] };
     expect(() => buildModelOnnx({ type: 'linear', task: 'binary', weights: [[1]], intercepts: [0] }, metadataFor('binary', clash)))
       .toThrow("input column 'label' has the name of a model output; rename the column");
-    const numericCity = { ...randomTable(randomSource(2), 3), city: Float64Array.from([1, 2, 3]) };
+    const numericCity = { ...randomTable(seededRandom(2), 3), city: Float64Array.from([1, 2, 3]) };
     expect(() => applyFeaturePlan(plan, numericCity)).toThrow("column 'city' is one-hot encoded in the feature plan but holds numbers");
     await expect(runOnnx(buildWithPlan(linear, plan), numericCity, 3)).rejects.toThrow("input column 'city' must hold strings");
   });

@@ -43,7 +43,7 @@ export async function loadModelTable(
   const target = options.target;
   if (target) need(target.column, 'the target');
   const hasSplit = names.includes(SPLIT_COLUMN);
-  if (options.split !== 'all' && !hasSplit && options.split === 'test') {
+  if (options.split === 'test' && !hasSplit) {
     throw new TaskInputError(`${uri} has no train/test split (no ${SPLIT_COLUMN} column); give the feature task a split:, or set split: all`);
   }
   const where = options.split !== 'all' && hasSplit ? `${sqlName(SPLIT_COLUMN)} = '${options.split}'` : undefined;
@@ -55,6 +55,13 @@ export async function loadModelTable(
   return target.numeric
     ? { ...table, targetNumbers: table.numeric[target.column]! }
     : { ...table, targetText: table.text[target.column]! };
+}
+
+/** Columns as the model takes them: numbers, and categories as text (an empty value is no category). */
+export function rawColumns(table: ModelTable): Record<string, Float64Array | string[]> {
+  const columns: Record<string, Float64Array | string[]> = { ...table.numeric };
+  for (const [name, values] of Object.entries(table.text)) columns[name] = values.map((value) => value ?? '');
+  return columns;
 }
 
 /** Feature-plan columns for a dataset that has none: numbers as they are, text one-hot encoded. */

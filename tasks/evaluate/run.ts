@@ -4,12 +4,11 @@ import { readFileSync } from 'node:fs';
 import { DatasetStore } from '../data/dataset-store.js';
 import { formatDatasetUri } from '../data/dataset-uri.js';
 import { openDuckDb } from '../data/duckdb.js';
-import { loadModelTable, SPLIT_COLUMN, type SplitChoice } from '../data/model-table.js';
+import { loadModelTable, rawColumns, SPLIT_COLUMN, type SplitChoice } from '../data/model-table.js';
 import { classificationMetrics, regressionMetrics } from '../ml/metrics.js';
 import type { FeaturePlan, ModelMetadata } from '../ml/model-spec.js';
 import { openSession, readModelInfo, runModel, type ModelPredictions, type OnnxModelInfo } from '../ml/onnx/index.js';
 import { resolveInput, TaskInputError, type TaskContext, type TaskValues } from '../runtime/task-context.js';
-import { rawColumns } from '../train/training-set.js';
 import { checkForeignInputs, runForeignModel } from './foreign-model.js';
 import { judgeGates, type GateSpec } from './gates.js';
 

@@ -39,10 +39,11 @@ export async function splitExpression(connection: DuckDBConnection, table: strin
       if (!split.column) throw new TaskInputError('split by time needs column: the date or timestamp column to split on');
       const column = sqlName(split.column);
       if (split.test_from !== undefined) return label(`${column} >= CAST(${sqlString(split.test_from)} AS TIMESTAMP)`);
-      const rows = await queryRows(connection, `SELECT CAST(quantile_disc(${column}, ${1 - fraction()}) AS VARCHAR) AS edge FROM ${table}`);
+      // One query for the edge, then a constant in the split expression.
+      const rows = await queryRows(connection, `SELECT CAST(quantile_disc(${column}, ${1 - fraction()}) AS VARCHAR) AS edge, typeof(quantile_disc(${column}, 0.5)) AS type FROM ${table}`);
       const edge = rows[0]?.edge;
       if (edge === null || edge === undefined) throw new TaskInputError(`split by time: column '${split.column}' has no values`);
-      return label(`${column} >= (SELECT quantile_disc(${column}, ${1 - fraction()}) FROM ${table})`);
+      return label(`${column} >= CAST(${sqlString(String(edge))} AS ${String(rows[0]!.type)})`);
     }
   }
 }

@@ -5,7 +5,7 @@ import type { DatasetVersion } from '../../engine/state/dataset-catalog.js';
 import { isNumericType } from '../data/column-types.js';
 import { formatDatasetUri } from '../data/dataset-uri.js';
 import type { DuckDBConnection } from '../data/duckdb.js';
-import { defaultFeatureSteps, loadModelTable, SPLIT_COLUMN, type ModelTable, type SplitChoice } from '../data/model-table.js';
+import { defaultFeatureSteps, loadModelTable, rawColumns, SPLIT_COLUMN, type SplitChoice } from '../data/model-table.js';
 import { fitFeaturePlan } from '../feature/fit-plan.js';
 import { featureNames, type FeaturePlan, type LearningTask } from '../ml/model-spec.js';
 import { applyFeaturePlan } from '../ml/predict.js';
@@ -74,13 +74,6 @@ export async function loadTrainingSet(
   const index = new Map(classes.map((label, i) => [label, i]));
   const labels = Int32Array.from(text as string[], (label) => index.get(label)!);
   return { plan, task: classes.length === 2 ? 'binary' : 'multiclass', target, classes, raw, features, labels, rows: table.rows };
-}
-
-/** Columns as the model takes them: numbers, and categories as text (an empty value is no category). */
-export function rawColumns(table: ModelTable): Record<string, Float64Array | string[]> {
-  const columns: Record<string, Float64Array | string[]> = { ...table.numeric };
-  for (const [name, values] of Object.entries(table.text)) columns[name] = values.map((value) => value ?? '');
-  return columns;
 }
 
 /** The plan applied to the raw columns; an infinite value is an error naming its column and row. */
