@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openStateDatabase } from '../engine/state/database.js';
+import { SCHEMA_VERSION } from '../engine/state/migrations.js';
 import { RunStore } from '../engine/state/run-store.js';
 import { isRunning, waitFor } from './run-helpers.js';
 import { PROJECT_ROOT, runSluice } from './run-sluice.js';
@@ -383,7 +384,7 @@ describe('state', () => {
     const file = pipelineFile('tiny2', 'name: tiny2\ntasks:\n  - task_key: t\n    command: ["true"]\n');
     const result = runSluice(['run', file, '--state', newer]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('has schema version 99, newer than this Sluice understands (1); upgrade Sluice');
+    expect(result.stderr).toContain(`has schema version 99, newer than this Sluice understands (${SCHEMA_VERSION}); upgrade Sluice`);
   });
 
   it('records the pipeline YAML, its hash and git commit, and honours SLUICE_HOME', () => {
