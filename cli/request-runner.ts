@@ -8,7 +8,7 @@ import type { PipelineLoader } from '../engine/spec/pipeline-loader.js';
 import type { RunRow } from '../engine/state/run-store.js';
 import { createRunService, printSummary } from './run-commands.js';
 import { RunProgress } from './run-progress.js';
-import type { ScheduleState } from './schedule-state.js';
+import { createRunMonitor, type ScheduleState } from './schedule-state.js';
 import { styleFor } from './terminal-style.js';
 
 const POLL_MILLIS = 100;
@@ -18,7 +18,11 @@ export async function runRequestsHere(state: ScheduleState, loader: PipelineLoad
   const name = source.pipeline.name;
   const single = fireKeys.length === 1;
   const progress = new RunProgress({ out: process.stdout, style: styleFor(process.stdout), live: false });
-  const service = createRunService(loader, state.runs, state.location, concurrency, single ? progress.handle : undefined);
+  const { monitor, notifier } = createRunMonitor(state.location, (line) => process.stderr.write(`${line}\n`));
+  const service = createRunService(loader, state.runs, state.location, concurrency, (event) => {
+    monitor.handle(event);
+    if (single) progress.handle(event);
+  });
   const dispatcher = new RequestDispatcher(state.schedules, service);
   const running = new Map<number, Promise<void>>();
   const finished: RunRow[] = [];
@@ -36,6 +40,7 @@ export async function runRequestsHere(state: ScheduleState, loader: PipelineLoad
         for (const { request, message } of [...result.skipped, ...result.failed]) process.stdout.write(`${request.fire_key}: ${message}\n`);
         for (const { run, request } of result.started) {
           if (!single) process.stdout.write(`run ${run.id} of '${name}' started (${request.trigger_type} ${new Date(request.trigger_time_ms).toISOString()})\n`);
+          monitor.watch(run.id, source.pipeline, request.trigger_type, run.start_ms ?? run.created_ms);
           running.set(run.id, service.execute(source.pipeline, run).then((done) => {
             finished.push(done);
             running.delete(run.id);
@@ -52,7 +57,9 @@ export async function runRequestsHere(state: ScheduleState, loader: PipelineLoad
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    monitor.close();
   }
+  await notifier.drain(10_000);
   return outcome(state, name, fireKeys);
 }
 

@@ -2,9 +2,12 @@
 // schedule stores, finding a pipeline by name in the served folder, and
 // telling running daemons to look at once (SIGUSR2) instead of at their next poll.
 import { statSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../engine/diagnostics.js';
+import { LocalLauncher } from '../engine/execute/launcher.js';
 import { isProcessAlive } from '../engine/execute/process-control.js';
+import { Notifier } from '../engine/schedule/notifier.js';
+import { RunMonitor } from '../engine/schedule/run-monitor.js';
 import type { PipelineSource } from '../engine/execute/run-service.js';
 import type { PipelineLoader } from '../engine/spec/pipeline-loader.js';
 import { findPipelineFiles, loadPipelineSet } from '../engine/spec/pipeline-set.js';
@@ -13,7 +16,7 @@ import { RunStore } from '../engine/state/run-store.js';
 import { ScheduleStore, type DaemonRow } from '../engine/state/schedule-store.js';
 import { locateState, type StateLocation } from '../engine/state/state-home.js';
 import { didYouMean } from '../engine/suggest.js';
-import { loadSource } from './run-commands.js';
+import { killGraceMillis, loadSource } from './run-commands.js';
 
 export const DEFAULT_PIPELINES_DIR = 'pipelines';
 /** The signal `sluice trigger`, `pause` and `unpause` send to daemons: look now. */
@@ -30,6 +33,14 @@ export function openScheduleState(options: { state?: string }): ScheduleState {
   const location = locateState({ state: options.state });
   const db = openStateDatabase(location.databaseFile);
   return { location, runs: new RunStore(db), schedules: new ScheduleStore(db), close: () => db.close() };
+}
+
+/** Notifications of the runs this process drives: webhooks, and commands whose output goes to notifications/ beside the state. */
+export function createRunMonitor(location: StateLocation, log: (line: string) => void): { monitor: RunMonitor; notifier: Notifier } {
+  const notifier = new Notifier({
+    launcher: new LocalLauncher(), logDir: join(dirname(location.databaseFile), 'notifications'), log, killGraceMillis: killGraceMillis(),
+  });
+  return { monitor: new RunMonitor(notifier, log), notifier };
 }
 
 /**

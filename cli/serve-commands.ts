@@ -6,12 +6,9 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../engine/diagnostics.js';
-import { LocalLauncher } from '../engine/execute/launcher.js';
 import { parseParameterArguments } from '../engine/execute/parameters.js';
 import { DaemonLease } from '../engine/schedule/daemon-lease.js';
-import { Notifier } from '../engine/schedule/notifier.js';
 import { PipelineCatalog } from '../engine/schedule/pipeline-catalog.js';
-import { RunMonitor } from '../engine/schedule/run-monitor.js';
 import { enqueueBackfill, enqueueManual } from '../engine/schedule/run-requests.js';
 import { SchedulerDaemon, type DaemonLog } from '../engine/schedule/scheduler-daemon.js';
 import type { RunEvent } from '../engine/execute/run-executor.js';
@@ -20,11 +17,12 @@ import { formatText } from './diagnostic-format.js';
 import { parseBackfillTime } from './backfill-time.js';
 import { createLoader } from './pipeline-loader.js';
 import { runRequestsHere, waitForRequests } from './request-runner.js';
-import { collect, createRunService, killGraceMillis, parseConcurrency } from './run-commands.js';
-import { DEFAULT_PIPELINES_DIR, findServedPipeline, NUDGE_SIGNAL, nudgeDaemons, openScheduleState } from './schedule-state.js';
+import { collect, createRunService, parseConcurrency } from './run-commands.js';
+import { createRunMonitor, DEFAULT_PIPELINES_DIR, findServedPipeline, NUDGE_SIGNAL, nudgeDaemons, openScheduleState } from './schedule-state.js';
 import { styleFor } from './terminal-style.js';
 
 const DEFAULT_GRACE_SECONDS = 30;
+const PLAIN = styleFor({ isTTY: false } as NodeJS.WriteStream);
 
 interface ServeOptions {
   pipelines: string;
@@ -84,13 +82,10 @@ async function serve(options: ServeOptions): Promise<void> {
   const log = new ServeLog(join(dirname(state.location.databaseFile), 'serve.log'));
   const events: { handle?: (event: RunEvent) => void } = {};
   const service = createRunService(loader, state.runs, state.location, parseConcurrency(options.concurrency), (event) => events.handle?.(event));
-  const notifier = new Notifier({
-    launcher: new LocalLauncher(), logDir: join(dirname(state.location.databaseFile), 'notifications'), log: (line) => log.warn(line),
-    killGraceMillis: killGraceMillis(),
-  });
+  const { monitor, notifier } = createRunMonitor(state.location, (line) => log.warn(line));
   const daemon = new SchedulerDaemon({
     store: state.schedules, service, catalog: new PipelineCatalog(resolve(options.pipelines), loader),
-    lease: new DaemonLease(state.schedules), monitor: new RunMonitor(notifier, (line) => log.warn(line)), log,
+    lease: new DaemonLease(state.schedules), monitor, log,
   });
   events.handle = daemon.onRunEvent;
   const nudge = () => daemon.nudge();
@@ -102,21 +97,23 @@ async function serve(options: ServeOptions): Promise<void> {
     state.close();
     throw error;
   }
-  await new Promise<void>((done) => {
-    let signals = 0;
-    const stop = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals === 1) {
-        log.info(`${signal}: stopping`);
-        void daemon.stop(graceSeconds * 1000).then(() => notifier.drain(5000)).then(done);
-      } else {
-        log.info(`${signal} again: canceling running runs now`);
-        service.stopAll(`canceled: sluice serve got ${signal} twice`);
-      }
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  let signals = 0;
+  const stop = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      log.info(`${signal}: stopping`);
+      void daemon.stop(graceSeconds * 1000);
+    } else {
+      log.info(`${signal} again: canceling running runs now`);
+      service.stopAll(`canceled: sluice serve got ${signal} twice`);
+    }
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  await daemon.finished;
+  await notifier.drain(5000);
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
   process.off(NUDGE_SIGNAL, nudge);
   state.close();
 }
@@ -187,7 +184,8 @@ class ServeLog implements DaemonLog {
   }
 
   invalidPipeline(loaded: LoadedPipeline, kept: string | undefined): void {
-    const located = formatText([{ file: loaded.file, text: loaded.text, diagnostics: loaded.diagnostics }], styleFor(process.stdout), false).trimEnd();
+    // Plain text: the same lines go to serve.log.
+    const located = formatText([{ file: loaded.file, text: loaded.text, diagnostics: loaded.diagnostics }], PLAIN, false).trimEnd();
     const outcome = kept ? `; the last valid version of '${kept}' stays scheduled` : '; it is not scheduled';
     this.write('warn', `${loaded.file} is not valid${outcome}:\n${located}`);
   }

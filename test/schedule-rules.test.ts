@@ -91,6 +91,22 @@ describe('upstream triggers', () => {
     expect(lookAtUpstream(store, after, 2000)).toEqual([{ triggerType: 'upstream', upstreamRunId: 2 }, { triggerType: 'upstream', upstreamRunId: 4 }]);
     expect(lookAtUpstream(store, after, 3000)).toEqual([]);
   });
+
+  it('start a drift run when a task of an upstream run wrote drift_detected=true', () => {
+    const store = freshStore();
+    const retrain = pipeline('name: retrain\ntrigger: { on_drift_of: [monitor] }\n');
+    const db = store.db;
+    db.prepare(`INSERT INTO pipeline_versions (id, name, file, source_hash, yaml, first_seen_ms) VALUES (1, 'monitor', 'm.yaml', 'h', 'y', 0)`).run();
+    expect(lookAtUpstream(store, retrain, 1000)).toEqual([]);
+    for (const [id, drift] of [[1, 'false'], [2, 'TRUE']] as const) {
+      db.prepare(`INSERT INTO runs (id, pipeline, pipeline_version_id, trigger_type, trigger_time_ms, parameters_json, state, concurrency,
+        created_ms, end_ms, run_dir) VALUES (?, 'monitor', 1, 'schedule', 0, '{}', 'SUCCESS', 1, 0, 1500, 'r')`).run(id);
+      db.prepare(`INSERT INTO task_runs (run_id, task_key, state) VALUES (?, 'check', 'SUCCESS')`).run(id);
+      db.prepare(`INSERT INTO task_values (run_id, task_key, name, value) VALUES (?, 'check', 'drift_detected', ?)`).run(id, drift);
+    }
+    expect(lookAtUpstream(store, retrain, 2000)).toEqual([{ triggerType: 'drift', upstreamRunId: 2 }]);
+    expect(store.queued().map((r) => [r.trigger_type, r.fire_key])).toEqual([['drift', 'drift:2']]);
+  });
 });
 
 describe('file arrival', () => {

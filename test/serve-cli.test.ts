@@ -96,6 +96,26 @@ tasks:
     expect(f.query<{ stop_reason: string }>('SELECT stop_reason FROM daemons ORDER BY started_ms')[0]!.stop_reason).toMatch(/its process died; taken over/);
   });
 
+  it('when one of two daemons dies mid-run, the other takes over its run', async () => {
+    const f = serveFixture('serve-takeover');
+    f.write('slow', 'name: slow\ntasks:\n  - task_key: nap\n    shell: sleep 2 && echo rested\n');
+    const daemons = [f.serve(), f.serve()];
+    const outputs = daemons.map(outputOf);
+    await f.waitFor('both daemons', () => f.query('SELECT 1 FROM daemons').length === 2 || undefined);
+    await f.sluice('trigger', 'slow', '--pipelines', f.pipelines);
+    const running = await f.waitFor('the task to start', () => f.query<{ runner_pid: number; run_id: number }>(
+      `SELECT r.runner_pid, r.id AS run_id FROM runs r JOIN attempts a ON a.run_id = r.id WHERE a.state = 'RUNNING' AND a.pid IS NOT NULL`)[0]);
+    const victim = daemons.findIndex((d) => d.child.pid === running.runner_pid);
+    expect(victim).toBeGreaterThanOrEqual(0);
+    daemons[victim]!.child.kill('SIGKILL');
+    await daemons[victim]!.exited;
+    const survivor = daemons[1 - victim]!;
+    const run = await f.waitFor('the run to finish', () => f.query<Run>(`SELECT * FROM runs WHERE state <> 'RUNNING'`)[0]);
+    await stopDaemon(survivor);
+    expect(run).toMatchObject({ id: running.run_id, state: 'SUCCESS', runner_pid: survivor.child.pid });
+    expect(outputs[1 - victim]!()).toMatch(/daemon \d+ died; going on with its 1 unfinished run: \d+/);
+  });
+
   it('follows edits of the folder: a changed YAML runs next, a broken one keeps the last valid version, and runs record hash and commit', async () => {
     const f = serveFixture('serve-edit');
     const git = (...args: string[]) => execFileSync('git', args, { cwd: f.pipelines, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -15,7 +15,14 @@ import { outputOf, serveFixture, stopDaemon } from './serve-helpers.js';
 describe('sluice trigger', () => {
   it('without a daemon, --wait runs the request here with its parameters; without --wait it stays queued', async () => {
     const f = serveFixture('trigger-here');
-    f.write('hello', 'name: hello\nparameters: [{ name: who, default: world }]\ntasks:\n  - task_key: greet\n    command: [echo, "hello {{job.parameters.who}} ({{job.trigger.type}})"]\n');
+    const marker = join(f.root, 'succeeded.json');
+    f.write('hello', `name: hello
+parameters: [{ name: who, default: world }]
+command_notifications: { on_success: [{ command: [bash, -c, 'printf "%s\\n" "$SLUICE_EVENT" >> ${marker}'] }] }
+tasks:
+  - task_key: greet
+    command: [echo, "hello {{job.parameters.who}} ({{job.trigger.type}})"]
+`);
     const queued = await f.sluice('trigger', 'hello', '--pipelines', f.pipelines);
     expect(queued.code).toBe(0);
     expect(queued.stdout).toContain("no sluice serve is running to start it");
@@ -26,6 +33,9 @@ describe('sluice trigger', () => {
     // The foreground runner also starts what was queued for the pipeline before.
     expect(runs.map((run) => JSON.parse(run.parameters_json).who).sort()).toEqual(['Ada', 'world']);
     expect(runs.every((run) => run.trigger_type === 'manual' && run.state === 'SUCCESS')).toBe(true);
+    // Runs in the foreground send their notifications too.
+    const events = readFileSync(marker, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { event: string; run_id: number });
+    expect(events.map((e) => e.event)).toEqual(['success', 'success']);
     const wrong = await f.sluice('trigger', 'helo', '--pipelines', f.pipelines);
     expect(wrong).toMatchObject({ code: 2, stderr: expect.stringContaining("no pipeline named 'helo' in") });
     expect(wrong.stderr).toContain("did you mean 'hello'?");

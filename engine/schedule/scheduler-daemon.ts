@@ -49,6 +49,9 @@ export class SchedulerDaemon {
   private lookTimer: NodeJS.Timeout | undefined;
   private readonly intervals: NodeJS.Timeout[] = [];
   private stopping = false;
+  private markFinished!: () => void;
+  /** Resolves when the daemon has stopped: after stop(), or by itself when another daemon ended its lease. */
+  readonly finished = new Promise<void>((resolve) => { this.markFinished = resolve; });
 
   constructor(private readonly options: SchedulerDaemonOptions) {
     this.now = options.now ?? Date.now;
@@ -110,6 +113,7 @@ export class SchedulerDaemon {
     monitor.close();
     lease.release('stopped');
     log.info('stopped');
+    this.markFinished();
   }
 
   private look(): void {
