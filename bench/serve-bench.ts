@@ -10,11 +10,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type BetterSqlite3 from 'better-sqlite3';
-import { median, ms, table } from './measure.js';
+import { median, ms, progress, SLUICE_BIN, table } from './measure.js';
 
 const SAMPLES = 20;
 const IDLE_PIPELINES = 100;
@@ -22,11 +21,9 @@ const IDLE_SETTLE_MS = 3_000;
 const IDLE_WINDOW_MS = 20_000;
 const TARGET_LATENCY_MS = 100;
 
-const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
-const sluiceBin = join(resolve(here, '..', '..'), 'dist', 'bin', 'sluice.js');
+const sluiceBin = SLUICE_BIN;
 const require = createRequire(import.meta.url);
 const asJson = process.argv.includes('--json');
-const progress = (line: string) => process.stderr.write(`${line}\n`);
 const sleep = (millis: number) => new Promise((done) => setTimeout(done, millis));
 
 interface Daemon {
