@@ -11,7 +11,6 @@ import { count, formatGithub, formatJson, formatText, type DiagnosticFormat, typ
 import { formatGraph, type GraphFormat } from './graph-format.js';
 import { registerInspectCommands } from './inspect-commands.js';
 import { registerRunCommands } from './run-commands.js';
-import { registerScheduleCommands } from './schedule-commands.js';
 import { registerServeCommands } from './serve-commands.js';
 import { createLoader } from './pipeline-loader.js';
 import { styleFor } from './terminal-style.js';
@@ -56,7 +55,6 @@ export function createProgram(): Command {
   registerRunCommands(program);
   registerInspectCommands(program);
   registerServeCommands(program);
-  registerScheduleCommands(program);
   return program;
 }
 

@@ -18,7 +18,6 @@ import { locateState, type StateLocation } from '../engine/state/state-home.js';
 import { didYouMean } from '../engine/suggest.js';
 import { killGraceMillis, loadSource } from './run-commands.js';
 
-export const DEFAULT_PIPELINES_DIR = 'pipelines';
 /** The signal `sluice trigger`, `pause` and `unpause` send to daemons: look now. */
 export const NUDGE_SIGNAL = 'SIGUSR2';
 

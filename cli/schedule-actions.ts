@@ -1,7 +1,6 @@
-// `sluice schedules`, `pause` and `unpause`: what the daemon will do, and a
+// What `sluice schedules`, `pause` and `unpause` do: what the daemon will do, and a
 // pause kept in the state database that overrides the YAML's `paused`
 // (the YAML lives in git; pausing during an incident should not need a commit).
-import type { Command } from 'commander';
 import { UsageError } from '../engine/diagnostics.js';
 import { isRunnerAlive } from '../engine/execute/run-recovery.js';
 import { cronSchedule, nextFireTimes } from '../engine/schedule/cron-schedule.js';
@@ -12,33 +11,13 @@ import { formatTimeArgument } from '../engine/template/render.js';
 import { didYouMean } from '../engine/suggest.js';
 import { createLoader } from './pipeline-loader.js';
 import { formatTable, header, INTERRUPTED, stateCell, type Cell } from './run-format.js';
-import { DEFAULT_PIPELINES_DIR, nudgeDaemons, openScheduleState } from './schedule-state.js';
+import { nudgeDaemons, openScheduleState } from './schedule-state.js';
 import { styleFor } from './terminal-style.js';
 
-interface ListOptions {
+export interface ListOptions {
   pipelines: string;
   state?: string;
   json?: boolean;
-}
-
-export function registerScheduleCommands(program: Command): void {
-  program.command('schedules')
-    .description('List the scheduled and triggered pipelines of a folder: next fire times in their zone, last run, paused.')
-    .option('--pipelines <folder>', 'folder of pipelines', DEFAULT_PIPELINES_DIR)
-    .option('--json', 'print a JSON array instead of a table')
-    .option('--state <file>', 'state database')
-    .action(async (options: ListOptions) => listSchedules(options));
-
-  for (const paused of [true, false]) {
-    const verb = paused ? 'pause' : 'unpause';
-    program.command(verb)
-      .description(paused ? "Stop a pipeline's schedule and triggers from starting runs (manual triggers still run); overrides the YAML's paused."
-        : "Let a pipeline's schedule and triggers start runs again; overrides the YAML's paused.")
-      .argument('<pipeline>', 'pipeline name')
-      .option('--pipelines <folder>', 'folder of pipelines', DEFAULT_PIPELINES_DIR)
-      .option('--state <file>', 'state database')
-      .action(async (name: string, options: ListOptions) => setPaused(name, paused, options));
-  }
 }
 
 interface ScheduleView {
@@ -58,7 +37,7 @@ async function servedPipelines(folder: string): Promise<Pipeline[]> {
   return loadPipelineSet(loader, findPipelineFiles([folder])).flatMap((loaded) => (loaded.pipeline ? [loaded.pipeline] : []));
 }
 
-async function listSchedules(options: ListOptions): Promise<void> {
+export async function listSchedules(options: ListOptions): Promise<void> {
   const pipelines = (await servedPipelines(options.pipelines)).filter((p) => p.schedule || p.trigger);
   const state = openScheduleState(options);
   try {
@@ -115,7 +94,7 @@ function viewOf(pipeline: Pipeline, pauses: Map<string, boolean>, store: Schedul
   };
 }
 
-async function setPaused(name: string, paused: boolean, options: ListOptions): Promise<void> {
+export async function setPaused(name: string, paused: boolean, options: ListOptions): Promise<void> {
   const names = (await servedPipelines(options.pipelines)).map((p) => p.name);
   if (!names.includes(name)) {
     throw new UsageError(`no valid pipeline named '${name}' in ${options.pipelines}${didYouMean(name, names) || (names.length ? ` (there: ${names.sort().join(', ')})` : '')}`);
