@@ -1,11 +1,11 @@
 // Run requests followed from the command line: run them here, in the
 // foreground, when no daemon is running (`--wait`), or wait for the daemon
 // that runs them. Either way the exit status is the outcome of the runs.
-import { isTerminalRunState } from '../engine/state/states.js';
 import type { PipelineSource } from '../engine/execute/run-service.js';
 import { RequestDispatcher } from '../engine/schedule/request-dispatcher.js';
 import type { PipelineLoader } from '../engine/spec/pipeline-loader.js';
 import type { RunRow } from '../engine/state/run-store.js';
+import { isTerminalRunState } from '../engine/state/states.js';
 import { createRunService, printSummary } from './run-commands.js';
 import { RunProgress } from './run-progress.js';
 import { createRunMonitor, type ScheduleState } from './schedule-state.js';

@@ -1,12 +1,14 @@
 // What `sluice schedules`, `pause` and `unpause` do: what the daemon will do, and a
 // pause kept in the state database that overrides the YAML's `paused`
 // (the YAML lives in git; pausing during an incident should not need a commit).
+import { existsSync } from 'node:fs';
 import { UsageError } from '../engine/diagnostics.js';
 import { isRunnerAlive } from '../engine/execute/run-recovery.js';
 import { cronSchedule, nextFireTimes } from '../engine/schedule/cron-schedule.js';
 import type { Pipeline } from '../engine/spec/model.js';
 import { findPipelineFiles, loadPipelineSet } from '../engine/spec/pipeline-set.js';
 import type { ScheduleStore } from '../engine/state/schedule-store.js';
+import { locateState } from '../engine/state/state-home.js';
 import { formatTimeArgument } from '../engine/template/render.js';
 import { didYouMean } from '../engine/suggest.js';
 import { createLoader } from './pipeline-loader.js';
@@ -39,10 +41,11 @@ async function servedPipelines(folder: string): Promise<Pipeline[]> {
 
 export async function listSchedules(options: ListOptions): Promise<void> {
   const pipelines = (await servedPipelines(options.pipelines)).filter((p) => p.schedule || p.trigger);
-  const state = openScheduleState(options);
+  // Listing never creates a state database: without one, nothing has run or been paused.
+  const state = existsSync(locateState(options).databaseFile) ? openScheduleState(options) : undefined;
   try {
-    const pauses = state.schedules.pauses();
-    const views = pipelines.sort((a, b) => a.name.localeCompare(b.name)).map((p) => viewOf(p, pauses, state.schedules));
+    const pauses = state?.schedules.pauses() ?? new Map<string, boolean>();
+    const views = pipelines.sort((a, b) => a.name.localeCompare(b.name)).map((p) => viewOf(p, pauses, state?.schedules));
     if (options.json) {
       process.stdout.write(`${JSON.stringify(views, null, 2)}\n`);
       return;
@@ -65,17 +68,17 @@ export async function listSchedules(options: ListOptions): Promise<void> {
     }
     process.stdout.write(`${formatTable(rows).join('\n')}\n`);
   } finally {
-    state.close();
+    state?.close();
   }
 }
 
-function viewOf(pipeline: Pipeline, pauses: Map<string, boolean>, store: ScheduleStore): ScheduleView {
+function viewOf(pipeline: Pipeline, pauses: Map<string, boolean>, store: ScheduleStore | undefined): ScheduleView {
   const override = pauses.get(pipeline.name);
   const yamlPaused = pipeline.schedule?.paused ?? false;
   const paused = override ?? yamlPaused;
   const zone = pipeline.schedule?.timezone ?? 'UTC';
   const next = pipeline.schedule ? nextFireTimes(cronSchedule(pipeline.schedule.cron, zone), new Date(), 3) : [];
-  const last = store.latestRun(pipeline.name);
+  const last = store?.latestRun(pipeline.name);
   const trigger = pipeline.trigger;
   const triggers = [
     ...(trigger?.onSuccessOf.length ? [`on success of ${trigger.onSuccessOf.join(', ')}`] : []),

@@ -3,17 +3,18 @@
 // starts or which run here in the foreground with --wait. They compose the
 // engine's schedule/ parts with the same RunService as `sluice run`.
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '../engine/diagnostics.js';
 import { parseParameterArguments } from '../engine/execute/parameters.js';
+import type { RunEvent } from '../engine/execute/run-executor.js';
 import { DaemonLease } from '../engine/schedule/daemon-lease.js';
 import { PipelineCatalog } from '../engine/schedule/pipeline-catalog.js';
 import { enqueueBackfill, enqueueManual } from '../engine/schedule/run-requests.js';
 import { SchedulerDaemon, type DaemonLog } from '../engine/schedule/scheduler-daemon.js';
-import type { RunEvent } from '../engine/execute/run-executor.js';
 import type { LoadedPipeline } from '../engine/spec/pipeline-loader.js';
-import { formatText } from './diagnostic-format.js';
+import type { DaemonRow } from '../engine/state/schedule-store.js';
 import { parseBackfillTime } from './backfill-time.js';
+import { formatText } from './diagnostic-format.js';
 import { createLoader } from './pipeline-loader.js';
 import { runRequestsHere, waitForRequests } from './request-runner.js';
 import { createRunService, parseConcurrency } from './run-commands.js';
@@ -87,14 +88,14 @@ export async function trigger(name: string, options: RequestOptions & { param: s
   const state = openScheduleState(options);
   try {
     const fireKey = enqueueManual(state.schedules, source.pipeline, parameters, Date.now());
-    const daemons = nudgeDaemons(state.schedules);
+    const daemons = servingDaemons(nudgeDaemons(state.schedules), source.pipeline.file);
     const pipeline = source.pipeline.name;
     if (daemons.length > 0) {
       process.stdout.write(`run of '${pipeline}' requested; sluice serve (process ${daemons.map((d) => d.pid).join(', ')}) starts it\n`);
       return options.wait ? await waitForRequests(state, pipeline, [fireKey]) : 0;
     }
     if (!options.wait) {
-      process.stdout.write(`run of '${pipeline}' requested; no sluice serve is running to start it: start one, or trigger with --wait to run it here\n`);
+      process.stdout.write(`run of '${pipeline}' requested; no running sluice serve serves its folder: start one, or trigger with --wait to run it here\n`);
       return 0;
     }
     return await runRequestsHere(state, loader, source, [fireKey], parseConcurrency(options.concurrency));
@@ -116,19 +117,25 @@ export async function backfill(name: string, options: RequestOptions & { from: s
     const again = result.times.length - result.created;
     process.stdout.write(`backfill of '${pipeline}': ${result.times.length} fire time${result.times.length === 1 ? '' : 's'} from ${from.toISOString()} to ${to.toISOString()}, ` +
       `${result.created} new run request${result.created === 1 ? '' : 's'}${again > 0 ? ` (${again} requested by an earlier backfill)` : ''}\n`);
-    const daemons = nudgeDaemons(state.schedules);
+    const daemons = servingDaemons(nudgeDaemons(state.schedules), source.pipeline.file);
     if (daemons.length > 0) {
       process.stdout.write(`sluice serve (process ${daemons.map((d) => d.pid).join(', ')}) starts them, ${source.pipeline.maxConcurrentRuns} at a time\n`);
       return options.wait ? await waitForRequests(state, pipeline, result.fireKeys) : 0;
     }
     if (!options.wait) {
-      if (result.created > 0) process.stdout.write('no sluice serve is running to start them: start one, or backfill with --wait to run them here\n');
+      if (result.created > 0) process.stdout.write('no running sluice serve serves its folder: start one, or backfill with --wait to run them here\n');
       return 0;
     }
     return await runRequestsHere(state, loader, source, result.fireKeys, parseConcurrency(options.concurrency));
   } finally {
     state.close();
   }
+}
+
+/** Daemons whose folder holds the pipeline's file: only they can start its runs. */
+function servingDaemons(daemons: DaemonRow[], file: string): DaemonRow[] {
+  const path = resolve(file);
+  return daemons.filter((daemon) => !relative(daemon.pipelines_dir, path).startsWith('..') && !isAbsolute(relative(daemon.pipelines_dir, path)));
 }
 
 /** The daemon's log: every line to serve.log with a timestamp, and a short one to stdout. */

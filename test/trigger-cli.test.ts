@@ -25,7 +25,7 @@ tasks:
 `);
     const queued = await f.sluice('trigger', 'hello', '--pipelines', f.pipelines);
     expect(queued.code).toBe(0);
-    expect(queued.stdout).toContain("no sluice serve is running to start it");
+    expect(queued.stdout).toContain("no running sluice serve serves its folder");
     const ran = await f.sluice('trigger', 'hello', '--pipelines', f.pipelines, '--param', 'who=Ada', '--wait');
     expect(ran.code, ran.stderr).toBe(0);
     expect(ran.stdout).toMatch(/run \d+ of 'hello' SUCCESS/);
@@ -42,6 +42,22 @@ tasks:
     const badParam = await f.sluice('trigger', 'hello', '--pipelines', f.pipelines, '--param', 'whom=x');
     expect(badParam.code).toBe(2);
     expect(f.query('SELECT * FROM run_requests')).toHaveLength(2);
+  });
+
+  it('runs here with --wait when the running daemon serves another folder', async () => {
+    const f = serveFixture('trigger-elsewhere');
+    const other = join(f.root, 'other');
+    mkdirSync(other);
+    writeFileSync(join(other, 'solo.yaml'), 'name: solo\ntasks:\n  - task_key: t\n    command: ["true"]\n');
+    const daemon = f.serve();
+    await f.waitFor('the daemon', () => f.query('SELECT 1 FROM daemons').length > 0 || undefined);
+    const ran = await f.sluice('trigger', 'solo', '--pipelines', other, '--wait');
+    const daemonPid = daemon.child.pid;
+    await stopDaemon(daemon);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).not.toContain('sluice serve (process');
+    expect(f.query<Run>('SELECT * FROM runs')).toEqual([expect.objectContaining({ pipeline: 'solo', state: 'SUCCESS' })]);
+    expect(f.query<Run>('SELECT * FROM runs')[0]!.runner_pid).not.toBe(daemonPid);
   });
 
   it('with a daemon, the run starts there; queue: false skips a run over max_concurrent_runs and records it', async () => {

@@ -3,11 +3,11 @@
 // run requests, and starts the requests it can through the RunService. It
 // renews its lease, takes over the runs of daemons that died, follows the
 // pipelines folder, and on stop lets running runs finish within a grace period.
+import type { RunEvent } from '../execute/run-executor.js';
 import type { RunService } from '../execute/run-service.js';
 import type { LoadedPipeline } from '../spec/pipeline-loader.js';
 import type { RunRow } from '../state/run-store.js';
 import type { ScheduleStore } from '../state/schedule-store.js';
-import type { RunEvent } from '../execute/run-executor.js';
 import { HEARTBEAT_MILLIS, type DaemonLease } from './daemon-lease.js';
 import { lookAtFileArrival, type ArrivalState } from './file-arrival.js';
 import type { CatalogChange, PipelineCatalog } from './pipeline-catalog.js';
