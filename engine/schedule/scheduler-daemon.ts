@@ -5,6 +5,7 @@
 // pipelines folder, and on stop lets running runs finish within a grace period.
 import type { RunEvent } from '../execute/run-executor.js';
 import type { RunService } from '../execute/run-service.js';
+import type { Pipeline } from '../spec/model.js';
 import type { LoadedPipeline } from '../spec/pipeline-loader.js';
 import type { RunRow } from '../state/run-store.js';
 import type { ScheduleStore } from '../state/schedule-store.js';
@@ -116,29 +117,48 @@ export class SchedulerDaemon {
     this.markFinished();
   }
 
+  /**
+   * One look at every served pipeline, then the queue. An error (a busy or
+   * unreadable state database) is logged and the look is tried again at the
+   * next poll: the daemon keeps serving the other pipelines and its runs.
+   */
   private look(): void {
     if (this.stopping) return;
-    const { store, catalog, log } = this.options;
     const now = this.now();
-    this.refreshPauses();
     let wake = Infinity;
-    for (const { pipeline } of catalog.all()) {
-      const paused = this.pauses.get(pipeline.name) ?? pipeline.schedule?.paused ?? false;
-      const due = this.wakeAt.get(pipeline.name);
-      if (due === undefined || due <= now) {
-        const look = this.timeTriggers.look(pipeline, paused, new Date(now));
-        for (const fire of look.enqueued) log.info(`${pipeline.name}: ${fire.triggerType} fire ${fire.time.toISOString()}`);
-        if (look.skippedFrom) log.info(`${pipeline.name}: missed fire times from ${look.skippedFrom.toISOString()} skipped (catchup: ${pipeline.schedule?.catchup})`);
-        this.wakeAt.set(pipeline.name, look.nextWake?.getTime() ?? Infinity);
+    try {
+      this.refreshPauses();
+      for (const { pipeline } of this.options.catalog.all()) {
+        try {
+          wake = Math.min(wake, this.lookAt(pipeline, now));
+        } catch (error) {
+          this.options.log.warn(`${pipeline.name}: its triggers could not be looked at (${(error as Error).message}); trying again`);
+        }
       }
-      wake = Math.min(wake, this.wakeAt.get(pipeline.name)!);
-      if (paused) continue;
+      this.dispatch();
+    } catch (error) {
+      this.options.log.warn(`the run queue could not be read (${(error as Error).message}); trying again`);
+    }
+    const next = Math.min(wake, now + (this.options.pollMillis ?? 1000));
+    this.lookTimer = setTimeout(() => this.look(), Math.max(0, next - this.now()));
+  }
+
+  /** Records the pipeline's due run requests; returns when its time triggers next need a look. */
+  private lookAt(pipeline: Pipeline, now: number): number {
+    const { store, log } = this.options;
+    const paused = this.pauses.get(pipeline.name) ?? pipeline.schedule?.paused ?? false;
+    const due = this.wakeAt.get(pipeline.name);
+    if (due === undefined || due <= now) {
+      const look = this.timeTriggers.look(pipeline, paused, new Date(now));
+      for (const fire of look.enqueued) log.info(`${pipeline.name}: ${fire.triggerType} fire ${fire.time.toISOString()}`);
+      if (look.skippedFrom) log.info(`${pipeline.name}: missed fire times from ${look.skippedFrom.toISOString()} skipped (catchup: ${pipeline.schedule?.catchup})`);
+      this.wakeAt.set(pipeline.name, look.nextWake?.getTime() ?? Infinity);
+    }
+    if (!paused) {
       for (const fired of lookAtUpstream(store, pipeline, now)) log.info(`${pipeline.name}: ${fired.triggerType} trigger from run ${fired.upstreamRunId}`);
       if (lookAtFileArrival(store, pipeline, this.arrivals, now)) log.info(`${pipeline.name}: file_arrival trigger (${pipeline.trigger!.fileArrival!.path})`);
     }
-    this.dispatch();
-    const next = Math.min(wake, now + (this.options.pollMillis ?? 1000));
-    this.lookTimer = setTimeout(() => this.look(), Math.max(0, next - this.now()));
+    return this.wakeAt.get(pipeline.name)!;
   }
 
   private dispatch(): void {
@@ -178,7 +198,11 @@ export class SchedulerDaemon {
 
   private reloadPipelines(): void {
     if (this.stopping) return;
-    this.applyCatalogChange(this.options.catalog.reload());
+    try {
+      this.applyCatalogChange(this.options.catalog.reload());
+    } catch (error) {
+      this.options.log.warn(`${this.options.catalog.folder} could not be read again (${(error as Error).message}); serving what was loaded`);
+    }
     this.nudge();
   }
 
@@ -194,13 +218,19 @@ export class SchedulerDaemon {
 
   private heartbeat(): void {
     const { lease, log } = this.options;
-    if (!lease.renew()) {
-      log.warn('another daemon ended this daemon\'s lease (it found it unresponsive); stopping without touching runs');
-      process.exitCode = 1;
-      void this.stop(0);
+    let renewed: boolean;
+    try {
+      renewed = lease.renew();
+      if (renewed) this.takeOverDeadDaemons();
+    } catch (error) {
+      log.warn(`the lease could not be renewed (${(error as Error).message}); trying again`);
       return;
     }
-    this.takeOverDeadDaemons();
+    if (!renewed) {
+      log.warn('another daemon ended this daemon\'s lease; stopping');
+      process.exitCode = 1;
+      void this.stop(0);
+    }
   }
 
   private takeOverDeadDaemons(): void {
