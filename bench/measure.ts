@@ -2,6 +2,12 @@
 // machines are shared, so nothing here asserts a timing.
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI, beside this compiled file (dist/bench → dist/bin). */
+export const SLUICE_BIN = fileURLToPath(new URL('../bin/sluice.js', import.meta.url));
+/** Progress goes to stderr, so that stdout holds only the report (or its JSON). */
+export const progress = (line: string): void => { process.stderr.write(`${line}\n`); };
 
 export function median(values: readonly number[]): number {
   return percentile(values, 50);

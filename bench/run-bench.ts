@@ -11,13 +11,12 @@
 // other tools only. It exits 1 when `sluice run` failed. `--json` prints JSON.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { SHAPE_NOTES, SHAPES, type Shape } from './dag-generators.js';
 import { externalBuilders, type ExternalBuilder } from './external-builders.js';
 import { compareLaunchers, type LauncherResult } from './launcher-compare.js';
-import { mib, ms, table, timedSpawn } from './measure.js';
+import { mib, ms, progress, SLUICE_BIN, table, timedSpawn } from './measure.js';
 import { peakMethod } from './peak-rss.js';
 import {
   bareNodePeakKiB, CONCURRENCY, measureConditions, measureDags, measureOneTask, ONE_TASK, SLOW_RUN_MS,
@@ -38,10 +37,8 @@ const TARGET_OVERHEAD_MS = 150;
 const TARGET_CONDITIONS_MS = 5_000;
 const TARGET_RSS_BYTES = 300e6;
 
-const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
-const sluiceBin = join(resolve(here, '..', '..'), 'dist', 'bin', 'sluice.js');
+const sluiceBin = SLUICE_BIN;
 const asJson = process.argv.includes('--json');
-const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 /** `sluice run` exists in this build: its help names it. */
 function hasRunCommand(): boolean {

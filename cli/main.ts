@@ -11,6 +11,7 @@ import { count, formatGithub, formatJson, formatText, type DiagnosticFormat, typ
 import { formatGraph, type GraphFormat } from './graph-format.js';
 import { registerInspectCommands } from './inspect-commands.js';
 import { registerRunCommands } from './run-commands.js';
+import { registerServeCommands } from './serve-commands.js';
 import { createLoader } from './pipeline-loader.js';
 import { styleFor } from './terminal-style.js';
 
@@ -61,6 +62,7 @@ export function createProgram(): Command {
 
   registerRunCommands(program);
   registerInspectCommands(program);
+  registerServeCommands(program);
   return program;
 }
 

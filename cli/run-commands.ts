@@ -8,12 +8,13 @@ import { UsageError } from '../engine/diagnostics.js';
 import { LocalLauncher } from '../engine/execute/launcher.js';
 import { parseParameterArguments } from '../engine/execute/parameters.js';
 import { RunService, type PipelineSource } from '../engine/execute/run-service.js';
+import type { RunEvent } from '../engine/execute/run-executor.js';
 import type { Pipeline } from '../engine/spec/model.js';
 import { findPipelineFiles, loadPipelineSet } from '../engine/spec/pipeline-set.js';
 import type { PipelineLoader } from '../engine/spec/pipeline-loader.js';
 import { openStateDatabase } from '../engine/state/database.js';
 import { RunStore, type RunRow } from '../engine/state/run-store.js';
-import { locateState } from '../engine/state/state-home.js';
+import { locateState, type StateLocation } from '../engine/state/state-home.js';
 import { isTerminalRunState } from '../engine/state/states.js';
 import { formatText } from './diagnostic-format.js';
 import { createLoader } from './pipeline-loader.js';
@@ -90,18 +91,18 @@ export function registerRunCommands(program: Command): void {
     });
 }
 
-function collect(value: string, previous: string[]): string[] {
+export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function parseConcurrency(text: string | undefined): number {
+export function parseConcurrency(text: string | undefined): number {
   if (text === undefined) return availableParallelism();
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > 1024) throw new UsageError(`--concurrency must be a whole number from 1 to 1024, not ${JSON.stringify(text)}`);
   return n;
 }
 
-function loadSource(loader: PipelineLoader, file: string): PipelineSource {
+export function loadSource(loader: PipelineLoader, file: string): PipelineSource {
   let loaded = loader.loadFile(file);
   if (loaded.pipeline && callsOtherPipelines(loaded.pipeline)) {
     // run_pipeline targets are the pipelines beside the file: check the calls
@@ -130,24 +131,12 @@ export function builtinTaskCommand(type: string, paramsFile: string): string[] {
   return [process.execPath, resolve(process.argv[1]!), 'exec-task', type, paramsFile];
 }
 
-function openSession(loader: PipelineLoader, options: StateOptions, concurrency: number) {
+export function openSession(loader: PipelineLoader, options: StateOptions, concurrency: number) {
   const location = locateState({ state: options.state });
   const store = new RunStore(openStateDatabase(location.databaseFile));
   const live = Boolean(process.stdout.isTTY) && process.env.CI === undefined;
   const progress = new RunProgress({ out: process.stdout, style: styleFor(process.stdout), live });
-  const graceEnv = Number(process.env.SLUICE_KILL_GRACE_MS);
-  const service = new RunService({
-    store, databaseFile: location.databaseFile, runsDir: location.runsDir, launcher: new LocalLauncher(), concurrency,
-    killGraceMillis: Number.isFinite(graceEnv) && graceEnv >= 0 ? graceEnv : DEFAULT_KILL_GRACE_MILLIS,
-    onEvent: progress.handle,
-    builtinCommand: builtinTaskCommand,
-    parsePipeline: (file, text) => {
-      const loaded = loader.loadText(file, text);
-      if (!loaded.pipeline) throw new UsageError(`the stored version of ${file} no longer validates: ${loaded.diagnostics[0]?.message ?? 'unknown error'}`);
-      return loaded.pipeline;
-    },
-    findPipeline: (name, besideFile) => findPipelineByName(loader, name, besideFile),
-  });
+  const service = createRunService(loader, store, location, concurrency, progress.handle);
 
   /** Runs `work`, stopping it on Ctrl-C / SIGTERM (sluice cancel), and prints the outcome. */
   const drive = async (known: RunRow | undefined, taskCount: number, work: () => Promise<RunRow>): Promise<number> => {
@@ -173,7 +162,29 @@ function openSession(loader: PipelineLoader, options: StateOptions, concurrency:
   return { store, service, drive };
 }
 
-function printSummary(run: RunRow, store: RunStore, progress: RunProgress): void {
+/** The RunService of every command that runs pipelines: the local launcher, the stored YAML for repair and resume. */
+export function createRunService(loader: PipelineLoader, store: RunStore, location: StateLocation, concurrency: number,
+  onEvent?: (event: RunEvent) => void): RunService {
+  return new RunService({
+    store, databaseFile: location.databaseFile, runsDir: location.runsDir, launcher: new LocalLauncher(), concurrency,
+    killGraceMillis: killGraceMillis(), onEvent,
+    builtinCommand: builtinTaskCommand,
+    parsePipeline: (file, text) => {
+      const loaded = loader.loadText(file, text);
+      if (!loaded.pipeline) throw new UsageError(`the stored version of ${file} no longer validates: ${loaded.diagnostics[0]?.message ?? 'unknown error'}`);
+      return loaded.pipeline;
+    },
+    findPipeline: (name, besideFile) => findPipelineByName(loader, name, besideFile),
+  });
+}
+
+/** SIGTERM to SIGKILL, for tasks being stopped: SLUICE_KILL_GRACE_MS or 5 s. */
+export function killGraceMillis(): number {
+  const fromEnv = Number(process.env.SLUICE_KILL_GRACE_MS);
+  return Number.isFinite(fromEnv) && fromEnv >= 0 ? fromEnv : DEFAULT_KILL_GRACE_MILLIS;
+}
+
+export function printSummary(run: RunRow, store: RunStore, progress: RunProgress): void {
   const took = formatDuration((run.end_ms ?? Date.now()) - (run.start_ms ?? run.created_ms));
   const tasks = store.taskRuns(run.id).filter((task) => task.parent_task_key === null);
   const counts = new Map<string, number>();

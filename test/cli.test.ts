@@ -25,7 +25,7 @@ describe('sluice validate', () => {
     const { code, stdout } = sluice(['validate', 'pipelines/examples']);
     expect(code).toBe(0);
     expect(stdout).toContain("✓ pipelines/examples/branch.yaml: pipeline 'branch', 5 tasks");
-    expect(stdout.trimEnd().split('\n').at(-1)).toBe('4 files valid');
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe('5 files valid');
   });
 
   it('validates the pipelines/ folder of the current directory when given no path', () => {

@@ -57,6 +57,15 @@ export class RunService {
 
   /** Records a new run (durably, before any task starts) and returns it without running it. */
   createRun(source: PipelineSource, request: StartRequest = {}): RunRow {
+    return this.createRunWithin(source, request, (create) => create());
+  }
+
+  /**
+   * Like createRun, but the run row is written inside `within`, which may
+   * wrap it in a transaction of its own (the scheduler admits a request and
+   * creates its run atomically) or not create it at all.
+   */
+  createRunWithin<T>(source: PipelineSource, request: StartRequest, within: (create: () => RunRow) => T): T {
     const { store } = this.options;
     const { pipeline } = source;
     const parameters = resolveParameters(pipeline, request.parameters ?? {});
@@ -65,12 +74,12 @@ export class RunService {
     const versionId = store.recordPipelineVersion({
       name: pipeline.name, file: pipeline.file, sourceHash: pipeline.sourceHash, yaml: source.text, gitCommit: git?.commit, gitDirty: git?.dirty,
     }, now);
-    return store.createRun({
+    return within(() => store.createRun({
       pipeline: pipeline.name, pipelineVersionId: versionId, parentRunId: request.parentRunId, parentTaskKey: request.parentTaskKey,
       triggerType: request.triggerType ?? 'manual', triggerTimeMs: (request.triggerTime ?? new Date(now)).getTime(), parameters,
-      concurrency: this.options.concurrency, taskKeys: pipeline.tasks.map((task) => task.key), runsDir: this.options.runsDir, nowMs: now,
+      concurrency: this.options.concurrency, taskKeys: pipeline.tasks.map((task) => task.key), runsDir: this.options.runsDir, nowMs: Date.now(),
       runner: { pid: process.pid, started: processStartTime(process.pid) },
-    });
+    }));
   }
 
   /** Runs a run made by createRun to its end. */

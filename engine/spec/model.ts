@@ -1,11 +1,12 @@
 // The typed, resolved pipeline that every stage after validation works on;
 // nothing after the spec stage looks at raw YAML again.
-import type { CONDITION_OPS, CATCHUP_POLICIES, PARAMETER_TYPES, RUN_IF_VALUES } from './pipeline-schema.js';
+import type { CONDITION_OPS, CATCHUP_POLICIES, PARAMETER_TYPES, PERIODIC_UNITS, RUN_IF_VALUES } from './pipeline-schema.js';
 
 export type RunIf = (typeof RUN_IF_VALUES)[number];
 export type ConditionOp = (typeof CONDITION_OPS)[number];
 export type ParameterType = (typeof PARAMETER_TYPES)[number];
 export type CatchupPolicy = (typeof CATCHUP_POLICIES)[number];
+export type PeriodicUnit = (typeof PERIODIC_UNITS)[number];
 export type Scalar = string | number | boolean;
 
 export interface Pipeline {
@@ -18,6 +19,8 @@ export interface Pipeline {
   sourceHash: string;
   parameters: ParameterSpec[];
   schedule?: ScheduleSpec;
+  trigger?: TriggerSpec;
+  monitoring: MonitoringSpec;
   maxConcurrentRuns: number;
   queue: boolean;
   timeoutSeconds: number;
@@ -37,6 +40,24 @@ export interface ScheduleSpec {
   timezone: string;
   paused: boolean;
   catchup: CatchupPolicy;
+}
+
+export interface TriggerSpec {
+  onSuccessOf: string[];
+  onDriftOf: string[];
+  fileArrival?: { path: string; minTimeBetweenTriggersSeconds: number; waitAfterLastChangeSeconds: number };
+  periodic?: { interval: number; unit: PeriodicUnit; intervalMillis: number };
+}
+
+export type NotificationEvent = 'start' | 'success' | 'failure' | 'health';
+
+export type NotificationTarget = { kind: 'webhook'; url: string } | { kind: 'command'; argv: string[] };
+
+/** Health rules and notifications of a run (on the pipeline) or of a task. */
+export interface MonitoringSpec {
+  /** RUN_DURATION_SECONDS GREATER_THAN thresholds; the lowest one counts. */
+  maxDurationSeconds?: number;
+  notifications: Record<NotificationEvent, NotificationTarget[]>;
 }
 
 export interface ExecutionSettings {
@@ -64,6 +85,7 @@ export interface TaskSpec extends ExecutionSettings {
   dependsOn: Dependency[];
   runIf: RunIf;
   disabled: boolean;
+  monitoring: MonitoringSpec;
   body: TaskBody;
 }
 

@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import type {
-  Dependency, ExecutionSettings, NestedTaskSpec, ParameterSpec, Pipeline, Scalar, ScheduleSpec, TaskBody, TaskSpec,
+  Dependency, ExecutionSettings, MonitoringSpec, NestedTaskSpec, NotificationEvent, NotificationTarget, ParameterSpec, Pipeline, Scalar,
+  ScheduleSpec, TaskBody, TaskSpec, TriggerSpec,
 } from './model.js';
 
 type Raw = Record<string, any>;
@@ -20,6 +21,8 @@ export function toPipeline(raw: Raw, file: string, text: string, builtinTypes: R
     sourceHash: createHash('sha256').update(text).digest('hex'),
     parameters: (raw.parameters ?? []).map(toParameter),
     schedule: raw.schedule ? toSchedule(raw.schedule) : undefined,
+    trigger: raw.trigger ? toTrigger(raw.trigger) : undefined,
+    monitoring: toMonitoring(raw),
     maxConcurrentRuns: raw.max_concurrent_runs ?? 1,
     queue: raw.queue ?? true,
     timeoutSeconds: raw.timeout_seconds ?? 0,
@@ -35,6 +38,37 @@ function toSchedule(raw: Raw): ScheduleSpec {
   return { cron: raw.cron, timezone: raw.timezone ?? 'UTC', paused: raw.paused ?? false, catchup: raw.catchup ?? 'latest' };
 }
 
+const UNIT_MILLIS: Record<string, number> = { seconds: 1000, minutes: 60_000, hours: 3_600_000, days: 86_400_000, weeks: 604_800_000 };
+
+function toTrigger(raw: Raw): TriggerSpec {
+  const file = raw.file_arrival;
+  const periodic = raw.periodic;
+  return {
+    onSuccessOf: raw.on_success_of ?? [],
+    onDriftOf: raw.on_drift_of ?? [],
+    fileArrival: file ? {
+      path: file.path, minTimeBetweenTriggersSeconds: file.min_time_between_triggers_seconds ?? 0,
+      waitAfterLastChangeSeconds: file.wait_after_last_change_seconds ?? 0,
+    } : undefined,
+    periodic: periodic ? { interval: periodic.interval, unit: periodic.unit, intervalMillis: periodic.interval * UNIT_MILLIS[periodic.unit]! } : undefined,
+  };
+}
+
+const EVENT_KEYS: Record<string, NotificationEvent> = {
+  on_start: 'start', on_success: 'success', on_failure: 'failure', on_duration_warning_threshold_exceeded: 'health',
+};
+
+/** `health` and the notifications of a pipeline or a task. */
+function toMonitoring(raw: Raw): MonitoringSpec {
+  const notifications: Record<NotificationEvent, NotificationTarget[]> = { start: [], success: [], failure: [], health: [] };
+  for (const [key, event] of Object.entries(EVENT_KEYS)) {
+    for (const hook of raw.webhook_notifications?.[key] ?? []) notifications[event].push({ kind: 'webhook', url: hook.url });
+    for (const hook of raw.command_notifications?.[key] ?? []) notifications[event].push({ kind: 'command', argv: (hook.command as Scalar[]).map(String) });
+  }
+  const limits = ((raw.health?.rules ?? []) as Raw[]).map((rule) => rule.value as number);
+  return { maxDurationSeconds: limits.length > 0 ? Math.min(...limits) : undefined, notifications };
+}
+
 interface Context {
   defaults: Raw;
   builtinTypes: ReadonlySet<string>;
@@ -47,6 +81,7 @@ function toTask(raw: Raw, context: Context): TaskSpec {
     dependsOn: (raw.depends_on ?? []).map(toDependency),
     runIf: raw.run_if ?? 'all_success',
     disabled: raw.disabled ?? false,
+    monitoring: toMonitoring(raw),
     ...toSettings(raw, context.defaults),
     body: toBody(raw, context),
   };

@@ -16,6 +16,7 @@ import { checkSchema, compileSchema, schemaHash, type PrecompiledValidator, type
 import { checkParameters, checkRetryBounds, checkSchedule } from './settings-check.js';
 import { decodePipelineBytes, readPipelineFile, type SourceText } from './source-file.js';
 import type { TaskGraph } from './task-graph.js';
+import { checkTriggers } from './trigger-check.js';
 import { locateFindings, parseYaml } from './yaml-document.js';
 
 export interface LoadedPipeline {
@@ -91,6 +92,7 @@ export class PipelineLoader {
     checkParameters(ctx, checkReferences(ctx, graph));
     checkRetryBounds(ctx);
     checkSchedule(ctx);
+    checkTriggers(ctx);
     findings.push(...ctx.findings);
     return { findings, graph };
   }

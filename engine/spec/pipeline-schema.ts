@@ -17,12 +17,20 @@ export const CONDITION_OPS = [
 ] as const;
 export const PARAMETER_TYPES = ['string', 'number', 'integer', 'boolean'] as const;
 export const CATCHUP_POLICIES = ['none', 'latest', 'all'] as const;
+export const PERIODIC_UNITS = ['seconds', 'minutes', 'hours', 'days', 'weeks'] as const;
+/** Databricks' health metric and operator names, the only pair so far. */
+export const HEALTH_METRICS = ['RUN_DURATION_SECONDS'] as const;
+export const HEALTH_OPS = ['GREATER_THAN'] as const;
+/** When notifications go out: Databricks' webhook_notifications keys. */
+export const NOTIFICATION_EVENTS = ['on_start', 'on_success', 'on_failure', 'on_duration_warning_threshold_exceeded'] as const;
+export const WEBHOOK_URL_PATTERN = '^https?://';
 
 /** Human words for the patterns above, used in error messages. */
 export const PATTERN_RULES: Record<string, string> = {
   [TASK_KEY_PATTERN]: "letters, digits, '_' and '-'",
   [PIPELINE_NAME_PATTERN]: "letters, digits, '_', '.' and '-', starting with a letter or digit",
   [IDENTIFIER_PATTERN]: "letters, digits and '_', not starting with a digit",
+  [WEBHOOK_URL_PATTERN]: 'an http:// or https:// URL',
 };
 
 const scalar = (description: string): JsonSchema => ({ type: ['string', 'number', 'boolean'], description });
@@ -50,6 +58,104 @@ function executionSettings(): Record<string, JsonSchema> {
     working_dir: { type: 'string', minLength: 1, description: "Directory the process starts in, relative to the pipeline file's folder." },
   };
 }
+
+const pipelineNames = (description: string): JsonSchema => ({
+  type: 'array', minItems: 1, uniqueItems: true, description,
+  items: { type: 'string', pattern: PIPELINE_NAME_PATTERN, maxLength: MAX_NAME_LENGTH, description: 'Name of a pipeline.' },
+});
+
+/** What starts runs besides the cron schedule (Databricks' `trigger`), read by `sluice serve`. */
+function triggerSchema(): JsonSchema {
+  return {
+    type: 'object', additionalProperties: false, minProperties: 1,
+    description: 'Start runs when other pipelines finish, when files arrive, or at a fixed interval; `sluice serve` watches these.',
+    properties: {
+      on_success_of: pipelineNames('Start a run each time a run of one of these pipelines succeeds.'),
+      on_drift_of: pipelineNames('Start a run each time a run of one of these pipelines reports drift (a task wrote the value drift_detected=true).'),
+      file_arrival: {
+        type: 'object', additionalProperties: false, required: ['path'],
+        description: 'Start a run when files appear or change under a path.',
+        properties: {
+          path: { type: 'string', minLength: 1, description: "File or folder to watch, relative to the pipeline file's folder." },
+          min_time_between_triggers_seconds: int(0, 'At least this many seconds between two runs started by this trigger.', { default: 0 }),
+          wait_after_last_change_seconds: int(0, 'Start the run only after the path has not changed for this many seconds.', { default: 0 }),
+        },
+      },
+      periodic: {
+        type: 'object', additionalProperties: false, required: ['interval', 'unit'],
+        description: 'Start a run every interval, counted from the last periodic run.',
+        properties: {
+          interval: int(1, 'How many units between two runs.'),
+          unit: { enum: [...PERIODIC_UNITS], description: 'Unit of the interval.' },
+        },
+      },
+    },
+  };
+}
+
+/**
+ * `health` and the notifications, on the pipeline (its runs) and on a task.
+ * The schemas are definitions, referred to from both places: the
+ * precompiled validator then holds their code once.
+ */
+function monitoringProperties(subject: 'run' | 'task'): Record<string, JsonSchema> {
+  return {
+    health: { $ref: '#/definitions/health', description: `Rules the ${subject} should keep; a breach sends the on_duration_warning_threshold_exceeded notifications.` },
+    webhook_notifications: { $ref: '#/definitions/webhookNotifications', description: `HTTP POSTs of a JSON event when the ${subject} starts, succeeds, fails, or breaks a health rule.` },
+    command_notifications: { $ref: '#/definitions/commandNotifications', description: `Commands to run when the ${subject} starts, succeeds, fails, or breaks a health rule.` },
+  };
+}
+
+function monitoringDefinitions(): Record<string, JsonSchema> {
+  // Each event refers to one list schema: the precompiled validator checks the list in one function.
+  const events = (list: string, what: string): JsonSchema => ({
+    type: 'object', additionalProperties: false, minProperties: 1, description: what,
+    properties: Object.fromEntries(NOTIFICATION_EVENTS.map((event) => [event, { $ref: `#/definitions/${list}`, description: NOTIFICATION_WHEN[event] }])),
+  });
+  return {
+    health: {
+      type: 'object', additionalProperties: false, required: ['rules'], description: 'Health rules (Databricks health rules).',
+      properties: {
+        rules: {
+          type: 'array', minItems: 1, description: 'Health rules; a run or task that breaks one is reported once.',
+          items: {
+            type: 'object', additionalProperties: false, required: ['metric', 'op', 'value'],
+            properties: {
+              metric: { enum: [...HEALTH_METRICS], description: 'What is measured: RUN_DURATION_SECONDS is how long the run or task has been running.' },
+              op: { enum: [...HEALTH_OPS], description: 'Comparison that breaks the rule.' },
+              value: int(1, 'Threshold, in the unit of the metric.'),
+            },
+          },
+        },
+      },
+    },
+    webhookNotifications: events('webhookList', 'Webhooks to call, per event.'),
+    commandNotifications: events('commandList', 'Commands to run, per event.'),
+    webhookList: {
+      type: 'array', minItems: 1, description: 'Webhooks to call.',
+      items: {
+        type: 'object', additionalProperties: false, required: ['url'],
+        properties: { url: { type: 'string', pattern: WEBHOOK_URL_PATTERN, description: 'URL to POST a JSON event to; retried with backoff.' } },
+      },
+    },
+    commandList: {
+      type: 'array', minItems: 1, description: 'Commands to run.',
+      items: {
+        type: 'object', additionalProperties: false, required: ['command'],
+        properties: {
+          command: { type: 'array', minItems: 1, items: scalar('One argument.'), description: 'Program and arguments to run; the event is in $SLUICE_EVENT as JSON.' },
+        },
+      },
+    },
+  };
+}
+
+const NOTIFICATION_WHEN: Record<(typeof NOTIFICATION_EVENTS)[number], string> = {
+  on_start: 'When the run or task starts.',
+  on_success: 'When the run or task succeeds.',
+  on_failure: 'When the run or task fails, times out or is canceled.',
+  on_duration_warning_threshold_exceeded: 'When the run or task runs longer than a RUN_DURATION_SECONDS health rule allows.',
+};
 
 function coreTypeSchemas(): Record<string, JsonSchema> {
   return {
@@ -135,6 +241,8 @@ export function buildPipelineSchema(taskTypes: readonly TaskTypeDefinition[]): J
           catchup: { enum: [...CATCHUP_POLICIES], default: 'latest', description: 'Fires missed while no daemon ran: none, only the latest, or all of them in order.' },
         },
       },
+      trigger: triggerSchema(),
+      ...monitoringProperties('run'),
       max_concurrent_runs: int(1, 'How many runs of this pipeline may be active at once.', { maximum: 1000, default: 1 }),
       queue: { type: 'boolean', default: true, description: 'When max_concurrent_runs is reached, queue a new run (true) or skip it (false).' },
       timeout_seconds: int(0, 'Cancel the whole run after this many seconds; 0 means no timeout.', { default: 0 }),
@@ -145,6 +253,7 @@ export function buildPipelineSchema(taskTypes: readonly TaskTypeDefinition[]): J
       tasks: { type: 'array', minItems: 1, items: { $ref: '#/definitions/task' }, description: 'The tasks; order does not matter, depends_on does.' },
     },
     definitions: {
+      ...monitoringDefinitions(),
       task: {
         type: 'object', additionalProperties: false, required: ['task_key'],
         description: 'A task: task_key, exactly one type key, and optional dependency and execution settings.',
@@ -182,5 +291,6 @@ function taskCommonProperties(): Record<string, JsonSchema> {
     },
     run_if: { enum: [...RUN_IF_VALUES], default: 'all_success', description: 'Which states of the dependencies let this task run (Databricks run_if).' },
     disabled: { type: 'boolean', default: false, description: 'Keep the task in the pipeline but do not run it; dependents whose run_if cannot be met are disabled too.' },
+    ...monitoringProperties('task'),
   };
 }

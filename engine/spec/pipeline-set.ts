@@ -85,7 +85,37 @@ function checkAcrossPipelines(loaded: LoadedPipeline[]): void {
     const call = calls.find((c) => members.has(nameOf(c.from)) && members.has(c.target))!;
     report(call.from, [...call.path, 'pipeline'], 'pipeline-cycle', `run_pipeline cycle between pipelines ${[...cycle].sort().join(', ')}; a run would never end`);
   }
+  checkUpstreamTriggers(loaded, byName, report);
   for (const [item, found] of findings) addFindings(item, found);
+}
+
+/** on_success_of and on_drift_of name pipelines of the set, and do not start each other in a circle. */
+function checkUpstreamTriggers(loaded: LoadedPipeline[], byName: Map<string, LoadedPipeline>, report: Report): void {
+  const graph = new Graph();
+  const edges: { from: LoadedPipeline; upstream: string; path: PathSegment[] }[] = [];
+  for (const item of loaded) {
+    const root = item.value;
+    if (!isRecord(root) || typeof root.name !== 'string' || !isRecord(root.trigger)) continue;
+    for (const key of ['on_success_of', 'on_drift_of']) {
+      const names = root.trigger[key];
+      if (!Array.isArray(names)) continue;
+      names.forEach((upstream, index) => {
+        if (typeof upstream !== 'string' || upstream === root.name) return;
+        const path: PathSegment[] = ['trigger', key, index];
+        if (!byName.has(upstream)) {
+          report(item, path, 'unknown-pipeline', `${key} names unknown pipeline '${upstream}'${didYouMean(upstream, byName.keys())}`);
+          return;
+        }
+        graph.setEdge(upstream, root.name as string);
+        edges.push({ from: item, upstream, path });
+      });
+    }
+  }
+  for (const cycle of alg.findCycles(graph)) {
+    const members = new Set(cycle);
+    const edge = edges.find((e) => members.has(e.upstream) && members.has(nameOf(e.from)))!;
+    report(edge.from, edge.path, 'pipeline-cycle', `trigger cycle between pipelines ${[...cycle].sort().join(', ')}: each run would start the next, forever`);
+  }
 }
 
 type Report = (item: LoadedPipeline, path: PathSegment[], code: string, message: string, part?: 'key' | 'value') => void;

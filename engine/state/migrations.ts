@@ -100,6 +100,46 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (name, content_hash)
   ) WITHOUT ROWID;
   `,
+  // 3: the scheduler daemon (sluice serve): run requests with a unique fire
+  // key (exactly one run per fire), trigger cursors, pauses, daemon leases.
+  `
+  CREATE TABLE run_requests (
+    id INTEGER PRIMARY KEY,
+    pipeline TEXT NOT NULL,
+    fire_key TEXT NOT NULL,
+    trigger_type TEXT NOT NULL,
+    trigger_time_ms INTEGER NOT NULL,
+    parameters_json TEXT NOT NULL,
+    state TEXT NOT NULL,
+    message TEXT,
+    run_id INTEGER REFERENCES runs(id),
+    created_ms INTEGER NOT NULL,
+    settled_ms INTEGER,
+    UNIQUE (pipeline, fire_key)
+  );
+  CREATE INDEX run_requests_by_state ON run_requests (state, id);
+  CREATE TABLE trigger_cursors (
+    pipeline TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (pipeline, trigger)
+  ) WITHOUT ROWID;
+  CREATE TABLE schedule_pauses (
+    pipeline TEXT PRIMARY KEY,
+    paused INTEGER NOT NULL,
+    changed_ms INTEGER NOT NULL
+  );
+  CREATE TABLE daemons (
+    id TEXT PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    process_started TEXT,
+    pipelines_dir TEXT NOT NULL,
+    started_ms INTEGER NOT NULL,
+    heartbeat_ms INTEGER NOT NULL,
+    stopped_ms INTEGER,
+    stop_reason TEXT
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
