@@ -7,7 +7,7 @@ import type { UiServices } from './services.js';
 import { colourWanted } from './theme.js';
 
 const ENTER_ALTERNATE_SCREEN = '\u001b[?1049h\u001b[H';
-const LEAVE_ALTERNATE_SCREEN = '\u001b[?25h\u001b[?1049l';
+const LEAVE_ALTERNATE_SCREEN = '\u001b[?1049l\u001b[?25h';
 
 export interface StartOptions {
   /** Default: unless NO_COLOR is set. */
@@ -39,7 +39,7 @@ export async function startUi(services: UiServices, options: StartOptions): Prom
   const instance = render(<App services={services} colour={options.colour ?? colourWanted()} />, {
     exitOnCtrlC: true,
     // Only changed lines are written: over SSH a one-row change costs one row.
-    incrementalRendering: true,
+    incrementalRendering: false,
   });
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
