@@ -7,6 +7,9 @@ export default defineConfig({
   input: { sluice: 'dist/cli/bin.js' },
   platform: 'node',
   // Native addons load their binaries relative to their own package.
-  external: ['better-sqlite3', 'onnxruntime-node', '@duckdb/node-api'],
+  // react-devtools-core: Ink imports it only when DEV=true; it is not installed.
+  external: ['better-sqlite3', 'onnxruntime-node', '@duckdb/node-api', 'react-devtools-core'],
+  // React's production build (the UI chunk): the development one checks and warns on every render.
+  transform: { define: { 'process.env.NODE_ENV': '"production"' } },
   output: { dir: 'dist/bin', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
 });

@@ -6,7 +6,7 @@ const report = process.env.SLUICE_TEST_REPORT;
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     // CLI tests start real processes; give slow shared machines room.
     testTimeout: 30_000,
     reporters: report ? ['default', 'json'] : ['default'],

@@ -14,6 +14,7 @@ import {
   runJson, type RunnerStatus, shownState, stateCell, taskJson,
 } from './run-format.js';
 import { parseRunId } from './run-id.js';
+import { FollowStatus } from './follow-status.js';
 import { formatRunDetail } from './show-format.js';
 import { printLogs, type Streams } from './task-logs.js';
 import { styleFor } from './terminal-style.js';
@@ -66,13 +67,28 @@ export function registerInspectCommands(program: Command): void {
       if (options.attempt !== undefined && task === undefined) throw new UsageError('--attempt needs a task: sluice logs <run-id> <task> --attempt <n>');
       const streams: Streams = options.stdout ? 'stdout' : options.stderr ? 'stderr' : 'both';
       quietOnClosedPipe();
-      await withStore(options, (store) => printLogs({
-        store, run: requireRun(store, id), task, attempt: options.attempt, streams, follow: options.follow ?? false,
-        runnerStatus: (run) => runnerStatus(store, run),
-        write: (chunk) => process.stdout.write(chunk),
-        note: (message) => process.stderr.write(`sluice: ${message}\n`),
-        style: styleFor(process.stdout),
-      }));
+      await withStore(options, async (store) => {
+        const run = requireRun(store, id);
+        // On a terminal, a followed run gets a live status line under its output; pipes and CI logs stay plain.
+        const live = options.follow && process.stdout.isTTY && process.env.CI === undefined
+          ? new FollowStatus(process.stdout, styleFor(process.stdout), () => ({ run: store.run(id)!, tasks: store.taskRuns(id) }))
+          : undefined;
+        try {
+          await printLogs({
+            store, run, task, attempt: options.attempt, streams, follow: options.follow ?? false,
+            runnerStatus: (r) => runnerStatus(store, r),
+            write: live?.write ?? ((chunk) => process.stdout.write(chunk)),
+            note: (message) => {
+              const print = () => process.stderr.write(`sluice: ${message}\n`);
+              if (live) live.aside(print);
+              else print();
+            },
+            style: styleFor(process.stdout),
+          });
+        } finally {
+          live?.close();
+        }
+      });
     });
 }
 

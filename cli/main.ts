@@ -9,11 +9,13 @@ import { findPipelineFiles, loadPipelineSet } from '../engine/spec/pipeline-set.
 import { builtinTaskTypes } from '../tasks/index.js';
 import { count, formatGithub, formatJson, formatText, type DiagnosticFormat, type FileReport } from './diagnostic-format.js';
 import { formatGraph, type GraphFormat } from './graph-format.js';
+import { INTERNAL_ERROR_EXIT, internalErrorMessage } from './internal-error.js';
 import { registerInspectCommands } from './inspect-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerServeCommands } from './serve-commands.js';
 import { createLoader } from './pipeline-loader.js';
 import { styleFor } from './terminal-style.js';
+import { registerUiCommand } from './ui-command.js';
 
 export function createProgram(): Command {
   const program = new Command('sluice')
@@ -63,6 +65,7 @@ export function createProgram(): Command {
   registerRunCommands(program);
   registerInspectCommands(program);
   registerServeCommands(program);
+  registerUiCommand(program);
   return program;
 }
 
@@ -117,9 +120,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`sluice: ${error.message}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`sluice: internal error — this is a bug in Sluice, not in your pipeline.\n` +
-      `Please report it to the Sluice maintainers with the command you ran and this trace:\n${(error as Error).stack ?? String(error)}\n`);
-    return 70;
+    process.stderr.write(internalErrorMessage(error));
+    return INTERNAL_ERROR_EXIT;
   }
 }
 

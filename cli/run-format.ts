@@ -17,7 +17,7 @@ export function shownState(run: RunRow, runner: RunnerStatus): string {
   return run.state === 'RUNNING' && runner === 'gone' ? INTERRUPTED : run.state;
 }
 
-type Paint = keyof Style;
+export type Paint = keyof Style;
 const LOOKS: Record<string, { symbol: string; paint: Paint }> = {
   SUCCESS: { symbol: '✓', paint: 'green' },
   SUCCESS_WITH_FAILURES: { symbol: '✓', paint: 'yellow' },
@@ -42,8 +42,13 @@ export interface Cell {
   paint?: (text: string) => string;
 }
 
+/** A state's symbol and colour; the terminal UI paints states from the same table. */
+export function stateLook(state: string): { symbol: string; paint: Paint } {
+  return LOOKS[state] ?? { symbol: '?', paint: 'bold' };
+}
+
 export function stateCell(state: string, style: Style): Cell {
-  const look = LOOKS[state] ?? { symbol: '?', paint: 'bold' };
+  const look = stateLook(state);
   return { text: `${look.symbol} ${state}`, paint: style[look.paint] };
 }
 

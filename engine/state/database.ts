@@ -16,6 +16,8 @@ export interface OpenOptions {
   /** Open an existing database only; do not create it. */
   mustExist?: boolean;
   readonly?: boolean;
+  /** How long to wait for another process's lock before failing (default 10 s). */
+  busyTimeoutMs?: number;
 }
 
 export function openStateDatabase(file: string, options: OpenOptions = {}): Database {
@@ -33,7 +35,7 @@ export function openStateDatabase(file: string, options: OpenOptions = {}): Data
   }
   try {
     // Another process may hold the write lock for a moment (a runner committing).
-    db.pragma('busy_timeout = 10000');
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
     if (!options.readonly) {
       enableWal(db);
       // In WAL mode NORMAL keeps every commit through a crash of the process
