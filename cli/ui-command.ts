@@ -62,7 +62,7 @@ async function openUi(options: UiOptions): Promise<void> {
     pipelines: () => listPipelines(loader, folder),
     pipelineOf: storedPipelines(store, loader),
     actions: new DetachedCli({ executable: process.execPath, args: [process.argv[1]!] }, location.databaseFile,
-      mkdtempSync(join(tmpdir(), 'sluice-ui-'))),
+      mkdtempSync(join(tmpdir(), 'sluice-ui-')), folder),
     pollMs: POLL_MS,
     now: Date.now,
   };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { RunQueries } from '../engine/state/run-queries.js';
+import { KeyFooter } from '../ui-tui/components/chrome.js';
 import { TaskTable } from '../ui-tui/components/task-table.js';
 import { layeredTasks } from '../ui-tui/dag-layers.js';
 import { AttemptOutput } from '../ui-tui/data/log-tail.js';
@@ -19,6 +20,21 @@ describe('sparkline', () => {
     expect(sparkline([100, 200, 300, 800])).toBe('▁▂▃█');
     expect(sparkline([5, 5, 5])).toBe('▄▄▄');
     expect(sparkline([])).toBe('');
+  });
+});
+
+describe('key footer', () => {
+  const keys = ['move', 'open', 'filter', 'repair', 'cancel', 'first/last'].map((does, i) => ({ keys: `k${i}`, does }));
+  const pinned = [{ keys: '?', does: 'help' }, { keys: 'q', does: 'quit' }];
+
+  it('drops view keys, never help and quit, when the terminal is narrow', () => {
+    const { lastFrame } = render(<ColourScope enabled={false}><KeyFooter keys={keys} pinned={pinned} width={43} /></ColourScope>);
+    expect(lastFrame()).toBe('k0 move  k1 open  k2 filter  ? help  q quit');
+  });
+
+  it('shows every key when there is room', () => {
+    const { lastFrame } = render(<ColourScope enabled={false}><KeyFooter keys={keys} pinned={pinned} width={120} /></ColourScope>);
+    expect(lastFrame()).toBe('k0 move  k1 open  k2 filter  k3 repair  k4 cancel  k5 first/last  ? help  q quit');
   });
 });
 
@@ -117,11 +133,11 @@ describe('task table', () => {
       </ColourScope>,
     );
     expect(lastFrame()!.split('\n').map((l) => l.trimEnd())).toEqual([
-      '  TASK                        STATE           ATT DURATION TIMELINE',
-      '  prepare                     ✓ SUCCESS       1   1.0s     ███·················',
-      '›   fit                       ✗ FAILED        2   8.0s     ··█████████████████·',
-      '    score                     ✓ SUCCESS       1   1.0s     ··███···············',
-      '      publish                 ↑ UPSTREAM_FAI… -   -',
+      '  TASK                      STATE             ATT DURATION TIMELINE',
+      '  prepare                   ✓ SUCCESS         1   1.0s     ███·················',
+      '›   fit                     ✗ FAILED          2   8.0s     ··█████████████████·',
+      '    score                   ✓ SUCCESS         1   1.0s     ··███···············',
+      '      publish               ↑ UPSTREAM_FAILED -   -',
     ]);
     unmount();
   });

@@ -118,6 +118,28 @@ describe('sluice ui in a terminal', () => {
     expect(term.format('cursor_flag')).toBe('1');
   });
 
+  it('pauses and unpauses a schedule of the --pipelines folder, wherever the UI was started', async () => {
+    const dir = tempFolder('ui-pause', {
+      'flaky.yaml': FLAKY,
+      'nightly.yaml': 'name: nightly\nschedule: { cron: "0 3 * * *", timezone: UTC }\ntasks:\n  - task_key: a\n    shell: "true"\n',
+    });
+    const state = join(dir, 'state.db');
+    await sluiceAsync(['run', join(dir, 'flaky.yaml'), '--state', state], dir);
+    // The terminal starts in the test's folder, whose pipelines/ has no 'nightly'.
+    const term = Terminal.open('pause', ['ui', '--state', state, '--pipelines', dir]);
+    await term.waitFor('the runs', (s) => s.includes('✗ FAILED'));
+    term.press('Tab');
+    await term.waitFor('the schedules', (s) => /nightly\s+0 3 \* \* \*.*active/.test(s));
+    term.press('p');
+    await term.waitFor('the confirmation', (s) => s.includes("Pause the schedule of 'nightly'?"));
+    term.press('y');
+    const paused = await term.waitFor('the pause', (s) => /nightly\s+0 3 \* \* \*.*paused/.test(s));
+    expect(paused).not.toContain('ended with exit code');
+    const listed = await sluiceAsync(['schedules', '--json', '--pipelines', dir, '--state', state], dir);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ pipeline: 'nightly', paused: true, paused_by: 'sluice pause' })]);
+    term.press('q');
+  });
+
   it('paints states in colour, and not with NO_COLOR', async () => {
     const dir = tempFolder('ui-colour', { 'flaky.yaml': FLAKY });
     const state = join(dir, 'state.db');

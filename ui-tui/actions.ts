@@ -51,19 +51,24 @@ export function actionName(action: UiAction): string {
   return `sluice ${actionArguments(action).join(' ')}`;
 }
 
-/** Starts `sluice <action> --state <file>` as a detached process with its output in `logDir`. */
+/**
+ * Starts `sluice <action> --state <file>` as a detached process with its
+ * output in `logDir`. Pause and unpause look the pipeline up in the folder the
+ * UI lists, wherever the UI was started.
+ */
 export class DetachedCli implements ActionRunner {
   private count = 0;
 
   constructor(private readonly sluice: { executable: string; args: readonly string[] },
-    private readonly stateFile: string, private readonly logDir: string) {}
+    private readonly stateFile: string, private readonly logDir: string, private readonly pipelinesFolder: string) {}
 
   start(action: UiAction, report: (outcome: ActionOutcome) => void): void {
     const logFile = join(this.logDir, `${++this.count}-${action.kind}.log`);
     const fd = openSync(logFile, 'w');
     let child;
     try {
-      child = spawn(this.sluice.executable, [...this.sluice.args, ...actionArguments(action), '--state', this.stateFile], {
+      const folder = action.kind === 'pause' || action.kind === 'unpause' ? ['--pipelines', this.pipelinesFolder] : [];
+      child = spawn(this.sluice.executable, [...this.sluice.args, ...actionArguments(action), ...folder, '--state', this.stateFile], {
         detached: true, stdio: ['ignore', fd, fd],
       });
     } finally {

@@ -17,11 +17,13 @@ import { RUN_KEYS, RunView } from './views/run-view.js';
 import { RUNS_KEYS, RunsView } from './views/runs-view.js';
 import { SCHEDULE_KEYS, SchedulesView } from './views/schedules-view.js';
 
-const GLOBAL_KEYS: readonly KeyHelp[] = [
-  { keys: 'tab', does: 'next view' },
+const TAB_KEY: KeyHelp = { keys: 'tab', does: 'next view' };
+/** Shown in the footer whatever its width: the way to every other key, and out. */
+const PINNED_KEYS: readonly KeyHelp[] = [
   { keys: '?', does: 'help' },
   { keys: 'q', does: 'quit' },
 ];
+const GLOBAL_KEYS: readonly KeyHelp[] = [TAB_KEY, ...PINNED_KEYS];
 
 const VIEW_KEYS: Record<Screen['view'], readonly KeyHelp[]> = {
   runs: RUNS_KEYS, schedules: SCHEDULE_KEYS, models: MODEL_KEYS, run: RUN_KEYS, log: LOG_KEYS,
@@ -103,7 +105,7 @@ function Shell({ services, size: fixedSize }: { services: UiServices; size?: Siz
   const line = pending ? { text: `${confirmQuestion(pending)}  [y/N]`, tone: 'ask' as Tone }
     : problem ? { text: problem, tone: 'bad' as Tone } : message;
   const keys = pending ? [{ keys: 'y', does: 'yes' }, { keys: 'n/esc', does: 'no' }]
-    : [...VIEW_KEYS[screen.view], ...GLOBAL_KEYS];
+    : [...VIEW_KEYS[screen.view], TAB_KEY];
 
   return (
     <Keyboard onKey={onKey}>
@@ -122,7 +124,7 @@ function Shell({ services, size: fixedSize }: { services: UiServices; size?: Siz
           ))}
         </Box>
         <MessageLine text={line.text} tone={line.tone} width={width} />
-        <KeyFooter keys={keys} width={width} />
+        <KeyFooter keys={keys} pinned={pending ? [] : PINNED_KEYS} width={width} />
       </Box>
     </Keyboard>
   );

@@ -28,15 +28,19 @@ export function Breadcrumb({ crumbs, tabs, current, width }: { crumbs: string[];
 }
 
 /** The keys of the current view, as many as fit, the global ones last. */
-export function KeyFooter({ keys, width }: { keys: readonly KeyHelp[]; width: number }) {
+/** The keys that fit, in order; `pinned` ones (help, quit) always, at the end, so a narrow terminal drops view keys first. */
+export function KeyFooter({ keys, pinned = [], width }: { keys: readonly KeyHelp[]; pinned?: readonly KeyHelp[]; width: number }) {
+  const text = ({ keys: k, does }: KeyHelp) => `${k} ${does}`;
+  // Parts are joined by two spaces: n parts take their lengths plus 2·(n−1).
+  let used = pinned.reduce((sum, key) => sum + text(key).length + 2, -2);
   const parts: string[] = [];
-  let used = 0;
-  for (const { keys: k, does } of keys) {
-    const part = `${k} ${does}`;
+  for (const key of keys) {
+    const part = text(key);
     if (used + part.length + 2 > width) break;
     parts.push(part);
     used += part.length + 2;
   }
+  parts.push(...pinned.map(text));
   return (
     <Box width={width}>
       <Text>

@@ -23,7 +23,7 @@ export interface TaskTableProps {
 export function TaskTable({ lines, selected, start, height, width, attemptCounts, span, now }: TaskTableProps) {
   // TASK STATE ATTEMPTS DURATION TIMELINE
   const timeline = Math.max(10, Math.floor(width / 4));
-  const widths = layoutColumns(width, [0, width >= 100 ? 19 : 15, 3, 8, timeline], 0, 12);
+  const widths = layoutColumns(width, [0, width >= 100 ? 19 : 17, 3, 8, timeline], 0, 12);
   const titles = ['TASK', 'STATE', 'ATT', 'DURATION', 'TIMELINE'].map((text, i) => ({ text, width: widths[i]! }));
   return (
     <Box flexDirection="column">
