@@ -54,16 +54,15 @@ interface ChildReport {
 
 /** In the child: everything the UI loads, from process start to frames. */
 async function measureInChild(stateFile: string): Promise<ChildReport> {
-  const [{ createElement }, { render }, { App }, queriesModule, { RunStore: Store }, { runnerStatus }, { createLoader }] = await Promise.all([
+  const [{ createElement }, { render }, { App }, queriesModule, { RunStore: Store }, { runnerStatus }, { readTaskDependencies }] = await Promise.all([
     import('react'), import('ink-testing-library'), import('../ui-tui/app.js'), import('../engine/state/run-queries.js'),
-    import('../engine/state/run-store.js'), import('../cli/inspect-commands.js'), import('../cli/pipeline-loader.js'),
+    import('../engine/state/run-store.js'), import('../cli/inspect-commands.js'), import('../engine/spec/stored-dependencies.js'),
   ]);
   const db = queriesModule.openStateReadOnly(stateFile);
   const store = new Store(db);
-  const loader = await createLoader();
   const services = {
     queries: new queriesModule.RunQueries(db), store, runnerStatus: (run: Parameters<typeof runnerStatus>[1]) => runnerStatus(store, run),
-    pipelines: () => [], pipelineOf: (id: number) => { const v = store.pipelineVersion(id); return v ? loader.loadText(v.file, v.yaml).pipeline : undefined; },
+    pipelines: () => [], dependenciesOf: (id: number) => { const v = store.pipelineVersion(id); return v ? readTaskDependencies(v.yaml) : undefined; },
     actions: { start: () => undefined }, pollMs: 250, now: Date.now,
   };
   const ui = render(createElement(App, { services, colour: true, size: { columns: 120, rows: 40 } }));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../engine/diagnostics.js';
-import type { Pipeline } from '../engine/spec/model.js';
+import { readTaskDependencies, type TaskDependencies } from '../engine/spec/stored-dependencies.js';
 import type { PipelineLoader } from '../engine/spec/pipeline-loader.js';
 import { findPipelineFiles } from '../engine/spec/pipeline-set.js';
 import { openStateReadOnly, RunQueries } from '../engine/state/run-queries.js';
@@ -60,7 +60,7 @@ async function openUi(options: UiOptions): Promise<void> {
     store,
     runnerStatus: (run) => runnerStatus(store, run),
     pipelines: () => listPipelines(loader, folder),
-    pipelineOf: storedPipelines(store, loader),
+    dependenciesOf: storedDependencies(store),
     actions: new DetachedCli({ executable: process.execPath, args: [process.argv[1]!] }, location.databaseFile,
       mkdtempSync(join(tmpdir(), 'sluice-ui-')), folder),
     pollMs: POLL_MS,
@@ -92,13 +92,13 @@ function listPipelines(loader: PipelineLoader, folder: string): PipelineEntry[] 
   });
 }
 
-/** The pipeline each run ran, parsed from the YAML stored with it, once per version. */
-function storedPipelines(store: RunStore, loader: PipelineLoader): (versionId: number) => Pipeline | undefined {
-  const parsed = new Map<number, Pipeline | undefined>();
+/** The task dependencies of each run's pipeline, read from the YAML stored with it, once per version. */
+function storedDependencies(store: RunStore): (versionId: number) => TaskDependencies | undefined {
+  const parsed = new Map<number, TaskDependencies | undefined>();
   return (versionId) => {
     if (!parsed.has(versionId)) {
       const version = store.pipelineVersion(versionId);
-      parsed.set(versionId, version ? loader.loadText(version.file, version.yaml).pipeline : undefined);
+      parsed.set(versionId, version ? readTaskDependencies(version.yaml) : undefined);
     }
     return parsed.get(versionId);
   };

@@ -193,6 +193,19 @@ describe('live and robust', () => {
     expect(Date.now() - seen).toBeLessThan(3000);
   });
 
+  it('keeps the selected run selected when new runs arrive above it', async () => {
+    const state = new UiState();
+    for (const name of ['alpha', 'beta', 'gamma']) state.run(name, `name: ${name}\ntasks:\n  - task_key: a\n    shell: "true"\n`);
+    const ui = open(state, { pollMs: 100 });
+    await ui.frame((f) => f.includes('3 runs'));
+    await ui.press('j');
+    await ui.frame((f) => /›\s+2\s+beta/.test(f));
+    state.run('delta', 'name: delta\ntasks:\n  - task_key: a\n    shell: "true"\n');
+    state.run('epsilon', 'name: epsilon\ntasks:\n  - task_key: a\n    shell: "true"\n');
+    const frame = await ui.frame((f) => f.includes('5 runs') && /›\s+2\s+beta/.test(f));
+    expect(frame).not.toMatch(/›\s+4\s+delta/);
+  });
+
   it('follows a log file as it grows', async () => {
     const state = new UiState();
     const run = state.run('train', 'name: train\ntasks:\n  - task_key: a\n    shell: "true"\n');

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { processStartTime } from '../engine/execute/process-control.js';
 import { PipelineLoader } from '../engine/spec/pipeline-loader.js';
+import { readTaskDependencies } from '../engine/spec/stored-dependencies.js';
 import { openStateDatabase } from '../engine/state/database.js';
 import { openStateReadOnly, RunQueries } from '../engine/state/run-queries.js';
 import { type AttemptEnd, type RunRow, RunStore } from '../engine/state/run-store.js';
@@ -76,9 +77,9 @@ export class UiState {
       store,
       runnerStatus: (run) => runnerStatus(store, run),
       pipelines: () => options.pipelines ?? [],
-      pipelineOf: (versionId) => {
+      dependenciesOf: (versionId) => {
         const version = store.pipelineVersion(versionId);
-        return version ? this.loader.loadText(version.file, version.yaml).pipeline : undefined;
+        return version ? readTaskDependencies(version.yaml) : undefined;
       },
       actions,
       pollMs: options.pollMs ?? 50,

@@ -75,8 +75,8 @@ tasks:
 `;
     const run = state.run('fan', yaml);
     state.writer.addIterations(run.id, 'loop', 2);
-    const pipeline = state.services().pipelineOf(run.pipeline_version_id);
-    const lines = layeredTasks(state.writer.taskRuns(run.id), pipeline);
+    const dependencies = state.services().dependenciesOf(run.pipeline_version_id);
+    const lines = layeredTasks(state.writer.taskRuns(run.id), dependencies);
     expect(lines.map((l) => `${'  '.repeat(l.depth)}${l.row.task_key}@${l.layer}`)).toEqual([
       'root@0', '  mid@1', '  loop@1', '    loop[0]@1', '    loop[1]@1', '    late@2',
     ]);
@@ -125,7 +125,7 @@ describe('task table', () => {
     const state = new UiState();
     const run = failedTrainRun(state);
     const services = state.services();
-    const lines = layeredTasks(services.store.taskRuns(run.id), services.pipelineOf(run.pipeline_version_id));
+    const lines = layeredTasks(services.store.taskRuns(run.id), services.dependenciesOf(run.pipeline_version_id));
     const { lastFrame, unmount } = render(
       <ColourScope enabled={false}>
         <TaskTable lines={lines} selected={1} start={0} height={10} width={80} span={{ startMs: T0, endMs: T0 + 10_000 }} now={null}

@@ -1,7 +1,7 @@
 // The run detail's task list as a layered graph: each task on the layer of
 // its longest chain of dependencies (roots on layer 0), indented by it, in
 // file order within a layer; for_each iterations right under their loop.
-import type { Pipeline } from '../engine/spec/model.js';
+import type { TaskDependencies } from '../engine/spec/stored-dependencies.js';
 import type { TaskRunRow } from '../engine/state/run-store.js';
 import { taskTree } from '../cli/run-format.js';
 
@@ -17,9 +17,8 @@ export interface TaskLine {
 /** Beyond this, deeper layers keep the same indentation: names stay readable in a long chain. */
 const MAX_INDENT = 6;
 
-export function layeredTasks(rows: readonly TaskRunRow[], pipeline: Pipeline | undefined): TaskLine[] {
-  if (!pipeline) return taskTree(rows).map(({ row, depth }) => ({ row, depth, layer: null, dependsOn: [] }));
-  const dependsOn = new Map(pipeline.tasks.map((task) => [task.key, task.dependsOn.map((d) => d.taskKey)]));
+export function layeredTasks(rows: readonly TaskRunRow[], dependsOn: TaskDependencies | undefined): TaskLine[] {
+  if (!dependsOn) return taskTree(rows).map(({ row, depth }) => ({ row, depth, layer: null, dependsOn: [] }));
   const layers = layerOf(dependsOn);
   const top = rows.filter((row) => row.parent_task_key === null);
   const order = new Map(top.map((row, i) => [row.task_key, i]));

@@ -62,5 +62,9 @@ export function useListCursor(height: number) {
     reset() {
       setState({ selected: 0, start: 0 });
     },
+    /** Rows were added above the list's top: the selection stays on its item (the top row stays the top). */
+    rowsAddedAbove(count: number) {
+      setState((prev) => (prev.selected === 0 ? prev : { selected: prev.selected + count, start: prev.start + count }));
+    },
   };
 }

@@ -2,7 +2,8 @@
 // the state database, the pipelines of the pipelines folder, and a way to
 // act. The `sluice ui` command composes these (with the CLI's own pipeline
 // loader); tests pass their own, with a real database and a recording actor.
-import type { Pipeline, ScheduleSpec } from '../engine/spec/model.js';
+import type { ScheduleSpec } from '../engine/spec/model.js';
+import type { TaskDependencies } from '../engine/spec/stored-dependencies.js';
 import type { RunQueries } from '../engine/state/run-queries.js';
 import type { RunRow, RunStore } from '../engine/state/run-store.js';
 import type { RunnerStatus } from '../cli/run-format.js';
@@ -24,8 +25,8 @@ export interface UiServices {
   store: RunStore;
   runnerStatus(run: RunRow): RunnerStatus;
   pipelines(): PipelineEntry[];
-  /** The pipeline as it was when a run started (its stored version), for the task dependencies. */
-  pipelineOf(versionId: number): Pipeline | undefined;
+  /** The task dependencies of the pipeline as it was when a run started (its stored version). */
+  dependenciesOf(versionId: number): TaskDependencies | undefined;
   actions: ActionRunner;
   /** How often to look for changes in the database and the log files. */
   pollMs: number;

@@ -1,6 +1,6 @@
 // The data hooks of the runs and run-detail views: what they show, read from
 // the state database only when it changed. Views render what these return.
-import type { Pipeline } from '../../engine/spec/model.js';
+import type { TaskDependencies } from '../../engine/spec/stored-dependencies.js';
 import type { AttemptRow, RunRow } from '../../engine/state/run-store.js';
 import { shownState } from '../../cli/run-format.js';
 import { layeredTasks, type TaskLine } from '../dag-layers.js';
@@ -39,7 +39,8 @@ export function useRunsWindow(filter: string, offset: number, limit: number): Re
 export interface RunDetailData {
   run: RunRow;
   state: string;
-  pipeline: Pipeline | undefined;
+  /** Task dependencies of the stored pipeline; undefined when it could not be read. */
+  dependencies: TaskDependencies | undefined;
   tasks: TaskLine[];
   /** task key → its attempts, oldest first. */
   attempts: Map<string, AttemptRow[]>;
@@ -47,17 +48,17 @@ export interface RunDetailData {
 }
 
 export function useRunDetail(runId: number): Read<RunDetailData | null> {
-  return useRead(({ store, runnerStatus, pipelineOf }) => {
+  return useRead(({ store, runnerStatus, dependenciesOf }) => {
     const run = store.run(runId);
     if (!run) return null;
-    const pipeline = pipelineOf(run.pipeline_version_id);
+    const dependencies = dependenciesOf(run.pipeline_version_id);
     const attempts = new Map<string, AttemptRow[]>();
     for (const attempt of store.attempts(runId)) attempts.set(attempt.task_key, [...attempts.get(attempt.task_key) ?? [], attempt]);
     return {
       run,
       state: shownState(run, runnerStatus(run)),
-      pipeline,
-      tasks: layeredTasks(store.taskRuns(runId), pipeline),
+      dependencies,
+      tasks: layeredTasks(store.taskRuns(runId), dependencies),
       attempts,
       values: store.values(runId),
     };

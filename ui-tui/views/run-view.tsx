@@ -62,7 +62,7 @@ export function RunView({ runId, width, height, active, nav }: ViewProps & { run
   );
 }
 
-function RunHeader({ data: { run, state, pipeline }, now }: { data: RunDetailData; now: number | null }) {
+function RunHeader({ data: { run, state, dependencies }, now }: { data: RunDetailData; now: number | null }) {
   const took = formatDuration(elapsed(run.start_ms, run.end_ms, now));
   const note = run.state_message?.split('\n').filter(Boolean).at(-1);
   return (
@@ -74,7 +74,7 @@ function RunHeader({ data: { run, state, pipeline }, now }: { data: RunDetailDat
       </Text>
       <Text wrap="truncate">
         <Painted paint={state === 'FAILED' || state === INTERRUPTED ? 'red' : 'dim'}>
-          {note ?? (pipeline ? `${pipeline.tasks.length} tasks, by layer of the DAG` : 'tasks in stored order (the stored pipeline could not be read)')}
+          {note ?? (dependencies ? `${dependencies.size} tasks, by layer of the DAG` : 'tasks in stored order (the stored pipeline could not be read)')}
         </Painted>
       </Text>
     </Box>

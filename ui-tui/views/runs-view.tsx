@@ -1,6 +1,6 @@
 // Runs, newest first: one screenful read at a time, filtered with `/`.
 import { Box, Text } from 'ink';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { KeyHelp } from '../components/chrome.js';
 import { RunsTable } from '../components/runs-table.js';
 import { useLive } from '../data/live.js';
@@ -28,6 +28,12 @@ export function RunsView({ width, height, active, nav }: ViewProps) {
   const { now } = useLive();
   const runs = useRunsWindow(filter, cursor.start, rows);
   const total = runs.data?.total ?? 0;
+  // New runs arrive at the top (newest first): keep the selected run selected, not its row.
+  const seen = useRef({ total, filter });
+  useEffect(() => {
+    if (runs.data && seen.current.filter === filter && total > seen.current.total) cursor.rowsAddedAbove(total - seen.current.total);
+    if (runs.data) seen.current = { total, filter };
+  }, [total, filter]);
   const { selected } = cursor.view(total);
   const items = runs.data?.items ?? [];
   const current = items[selected - cursor.start];
