@@ -2,7 +2,9 @@
 // real state database, two daemons at once, kill -9 and restart, pipelines
 // edited while the daemon runs, and stopping with a grace period.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateDatabase } from '../engine/state/database.js';
 import { ScheduleStore } from '../engine/state/schedule-store.js';
@@ -165,6 +167,25 @@ tasks:
     store.enqueue({ pipeline: 'edited', fireKey: 'test:3', triggerType: 'manual', triggerTimeMs: Date.now(), nowMs: Date.now() });
     store.db.close();
     expect((await lastRun(3)).text).toBe('two');
+    await stopDaemon(daemon);
+  });
+
+  it('runs the new version of a file replaced by a rename within two seconds, every time (sed -i, git pull)', async () => {
+    const f = serveFixture('serve-rename');
+    const version = (n: number) => `name: swapped\nschedule: { cron: "* * * * * *" }\ntasks:\n  - task_key: t\n    command: [echo, "v${n}"]\n`;
+    const file = f.write('swapped', version(0));
+    const daemon = f.serve();
+    await f.waitFor('the first run', () => f.query('SELECT 1 FROM runs').length > 0 || undefined);
+    for (let n = 1; n <= 4; n++) {
+      const text = version(n);
+      writeFileSync(join(f.pipelines, '.swapped.yaml.tmp'), text);
+      renameSync(join(f.pipelines, '.swapped.yaml.tmp'), file);
+      const replacedAt = Date.now();
+      const hash = createHash('sha256').update(text).digest('hex');
+      const first = await f.waitFor(`a run of version ${n}`, () => f.query<{ trigger_time_ms: number }>(`SELECT r.trigger_time_ms FROM runs r
+        JOIN pipeline_versions v ON v.id = r.pipeline_version_id WHERE v.source_hash = ? ORDER BY r.id LIMIT 1`, hash)[0], 10_000);
+      expect(first.trigger_time_ms - replacedAt, `version ${n}`).toBeLessThan(2500);
+    }
     await stopDaemon(daemon);
   });
 
