@@ -107,7 +107,7 @@ export async function setPaused(name: string, paused: boolean, options: ListOpti
     state.schedules.setPaused(name, paused, Date.now());
     const daemons = nudgeDaemons(state.schedules);
     const effect = paused ? 'its schedule and triggers start no runs until `sluice unpause`; manual triggers still run'
-      : 'its schedule and triggers start runs again; fire times passed while paused are not caught up';
+      : 'its schedule and triggers start runs again; what happened while paused (fire times, upstream runs, new files) starts no run';
     process.stdout.write(`${paused ? 'paused' : 'unpaused'} '${name}': ${effect}${daemons.length === 0 ? ' (no sluice serve is running now)' : ''}\n`);
   } finally {
     state.close();

@@ -154,10 +154,9 @@ export class SchedulerDaemon {
       if (look.skippedFrom) log.info(`${pipeline.name}: missed fire times from ${look.skippedFrom.toISOString()} skipped (catchup: ${pipeline.schedule?.catchup})`);
       this.wakeAt.set(pipeline.name, look.nextWake?.getTime() ?? Infinity);
     }
-    if (!paused) {
-      for (const fired of lookAtUpstream(store, pipeline, now)) log.info(`${pipeline.name}: ${fired.triggerType} trigger from run ${fired.upstreamRunId}`);
-      if (lookAtFileArrival(store, pipeline, this.arrivals, now)) log.info(`${pipeline.name}: file_arrival trigger (${pipeline.trigger!.fileArrival!.path})`);
-    }
+    // Paused triggers still look, to pass over what happens while paused.
+    for (const fired of lookAtUpstream(store, pipeline, now, paused)) log.info(`${pipeline.name}: ${fired.triggerType} trigger from run ${fired.upstreamRunId}`);
+    if (lookAtFileArrival(store, pipeline, this.arrivals, now, paused)) log.info(`${pipeline.name}: file_arrival trigger (${pipeline.trigger!.fileArrival!.path})`);
     return this.wakeAt.get(pipeline.name)!;
   }
 
