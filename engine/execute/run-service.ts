@@ -69,17 +69,23 @@ export class RunService {
     const { store } = this.options;
     const { pipeline } = source;
     const parameters = resolveParameters(pipeline, request.parameters ?? {});
-    const git = gitInfo(pipeline.file);
     const now = Date.now();
-    const versionId = store.recordPipelineVersion({
-      name: pipeline.name, file: pipeline.file, sourceHash: pipeline.sourceHash, yaml: source.text, gitCommit: git?.commit, gitDirty: git?.dirty,
-    }, now);
+    const versionId = this.recordVersion(source, now);
     return within(() => store.createRun({
       pipeline: pipeline.name, pipelineVersionId: versionId, parentRunId: request.parentRunId, parentTaskKey: request.parentTaskKey,
       triggerType: request.triggerType ?? 'manual', triggerTimeMs: (request.triggerTime ?? new Date(now)).getTime(), parameters,
       concurrency: this.options.concurrency, taskKeys: pipeline.tasks.map((task) => task.key), runsDir: this.options.runsDir, nowMs: Date.now(),
       runner: { pid: process.pid, started: processStartTime(process.pid) },
     }));
+  }
+
+  /** Records a version of a pipeline with its git commit; a version recorded before keeps its row. Returns its id. */
+  recordVersion(source: PipelineSource, nowMs = Date.now()): number {
+    const { pipeline } = source;
+    const git = gitInfo(pipeline.file);
+    return this.options.store.recordPipelineVersion({
+      name: pipeline.name, file: pipeline.file, sourceHash: pipeline.sourceHash, yaml: source.text, gitCommit: git?.commit, gitDirty: git?.dirty,
+    }, nowMs);
   }
 
   /** Runs a run made by createRun to its end. */
