@@ -111,6 +111,34 @@ describe('catch-up after downtime', () => {
     expect(dueFires(hourly, 'none', cursor, at('2026-05-01T04:59:00Z')).fire).toEqual([]);
   });
 
+  it('latest and none: after downtime, a schedule firing every second starts one run, not the last minute\'s worth', () => {
+    const everySecond = cronSchedule('* * * * * *', 'UTC');
+    const down = at('2026-05-01T10:00:00Z');
+    const back = at('2026-05-01T10:10:00.400Z');
+    for (const policy of ['latest', 'none'] as const) {
+      const due = dueFires(everySecond, policy, down, back);
+      expect(iso(due.fire), policy).toEqual(['2026-05-01T10:10:00.000Z']);
+      expect(due.firstSkipped, policy).toEqual(at('2026-05-01T10:00:01Z'));
+      expect(due.cursor, policy).toEqual(back);
+    }
+    // The daemon looked 3 s ago (a busy machine, not downtime): every fire time since is on time.
+    expect(iso(dueFires(everySecond, 'none', at('2026-05-01T10:09:57.400Z'), back).fire))
+      .toEqual(['2026-05-01T10:09:58.000Z', '2026-05-01T10:09:59.000Z', '2026-05-01T10:10:00.000Z']);
+  });
+
+  it('after downtime, latest starts the newest fire time however old, none only when it is within the on-time window', () => {
+    const everyTwoMinutes = cronSchedule('0 */2 * * * *', 'UTC');
+    const down = at('2026-05-01T10:00:30Z');
+    const onTime = at('2026-05-01T10:10:40Z'); // the 10:10 fire is 40 s old
+    const late = at('2026-05-01T10:11:30Z'); // and now 90 s old
+    expect(iso(dueFires(everyTwoMinutes, 'latest', down, onTime).fire)).toEqual(['2026-05-01T10:10:00.000Z']);
+    expect(iso(dueFires(everyTwoMinutes, 'none', down, onTime).fire)).toEqual(['2026-05-01T10:10:00.000Z']);
+    expect(iso(dueFires(everyTwoMinutes, 'latest', down, late).fire)).toEqual(['2026-05-01T10:10:00.000Z']);
+    const none = dueFires(everyTwoMinutes, 'none', down, late);
+    expect(none.fire).toEqual([]);
+    expect(none.firstSkipped).toEqual(at('2026-05-01T10:02:00Z'));
+  });
+
   it('all: a long outage of a frequent schedule comes in batches that together start every fire time', () => {
     const everySecond = cronSchedule('* * * * * *', 'UTC');
     let position = at('2026-05-01T00:00:00Z');

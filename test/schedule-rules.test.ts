@@ -46,6 +46,18 @@ describe('time triggers', () => {
     expect(requests(store)).toEqual(['schedule 2026-05-01T11:00:00.000Z', 'schedule 2026-05-01T12:00:00.000Z', 'schedule 2026-05-01T13:00:00.000Z']);
   });
 
+  it('after downtime, a schedule every few seconds with catchup: latest records one request, then goes on each fire', () => {
+    const store = freshStore();
+    const frequent = pipeline('name: frequent\nschedule: { cron: "*/5 * * * * *", catchup: latest }\n');
+    const triggers = new TimeTriggers(store);
+    triggers.look(frequent, false, at('2026-05-01T10:00:00.100Z'));
+    const back = triggers.look(frequent, false, at('2026-05-01T10:30:02Z'));
+    expect(back.enqueued).toEqual([{ triggerType: 'schedule', time: at('2026-05-01T10:30:00Z') }]);
+    expect(back.skippedFrom).toEqual(at('2026-05-01T10:00:05Z'));
+    triggers.look(frequent, false, at('2026-05-01T10:30:05.010Z'));
+    expect(requests(store)).toEqual(['schedule 2026-05-01T10:30:00.000Z', 'schedule 2026-05-01T10:30:05.000Z']);
+  });
+
   it('two looks at the same moment record one request: the fire key is unique', () => {
     const store = freshStore();
     store.advanceCursor('hourly', 'schedule', at('2026-05-01T10:30:00Z').getTime());
