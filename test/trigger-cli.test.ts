@@ -72,7 +72,8 @@ tasks:
     await stopDaemon(daemon);
     expect(first.code, first.stdout).toBe(0);
     expect(second.code).toBe(1);
-    expect(second.stdout).toMatch(/SKIPPED: skipped: max_concurrent_runs \(1\) reached and queue is false/);
+    expect(second.stdout).toMatch(/^run of 'single' skipped: max_concurrent_runs is 1 and a run was already going \(queue: false skips instead of waiting\)$/m);
+    expect(second.stdout).not.toContain('manual:');
     expect(f.query<{ state: string }>('SELECT state FROM run_requests ORDER BY id').map((r) => r.state)).toEqual(['STARTED', 'SKIPPED']);
     expect(f.query('SELECT * FROM runs')).toHaveLength(1);
   });

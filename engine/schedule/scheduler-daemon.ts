@@ -167,7 +167,7 @@ export class SchedulerDaemon {
   private dispatch(): void {
     const { log, catalog } = this.options;
     const result = this.dispatcher.dispatch((name) => catalog.get(name));
-    for (const { request, message } of result.skipped) log.info(`${request.pipeline}: ${request.trigger_type} request ${request.fire_key} ${message}`);
+    for (const { request, message } of result.skipped) log.info(`${request.pipeline}: ${request.trigger_type} request ${request.fire_key} skipped: ${message}`);
     for (const { request, message } of result.failed) log.warn(`${request.pipeline}: ${request.trigger_type} request ${request.fire_key} cannot run: ${message}`);
     for (const started of result.started) this.execute(started);
   }
