@@ -95,6 +95,9 @@ tasks:
     ]);
     expect(isRunning(attempt.pid!)).toBe(false);
     expect(output()).toMatch(/daemon \d+ died; going on with its 1 unfinished run: 1/);
+    // The lost attempt says who ran it again: the daemon that took over, not `sluice resume`.
+    expect(f.query<{ error: string }>(`SELECT error FROM attempts WHERE state = 'LOST'`)[0]!.error).toBe(
+      `the runner stopped while this attempt ran; it was run again by sluice serve (process ${restarted.child.pid}), which took over from daemon ${daemon.child.pid} when it died`);
     expect(f.query<{ stop_reason: string }>('SELECT stop_reason FROM daemons ORDER BY started_ms')[0]!.stop_reason).toMatch(/its process died; taken over/);
   });
 

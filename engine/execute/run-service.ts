@@ -93,14 +93,18 @@ export class RunService {
     return this.drive(pipeline, run, false);
   }
 
-  /** Goes on with a run whose runner died: lost attempts are retried, succeeded tasks keep their values. */
-  async resume(runId: number): Promise<RunRow> {
+  /**
+   * Goes on with a run whose runner died: lost attempts are retried,
+   * succeeded tasks keep their values. `resumedBy` names who does, in the
+   * lost attempts' records (a daemon taking over says so).
+   */
+  async resume(runId: number, resumedBy = 'sluice resume'): Promise<RunRow> {
     const run = this.existingRun(runId);
     if (isTerminalRunState(run.state)) {
       throw new UsageError(`run ${runId} has already finished (${run.state}); to run its failed tasks again, use sluice repair ${runId}`);
     }
     this.refuseIfRunnerAlive(run, 'resume');
-    recoverRun(this.options.store, this.stateId, runId, 'resume');
+    recoverRun(this.options.store, this.stateId, runId, 'resume', resumedBy);
     this.options.store.reopenRun(runId);
     return this.drive(this.pipelineOf(run), this.options.store.run(runId)!, true);
   }

@@ -267,7 +267,7 @@ export class SchedulerDaemon {
       for (const run of runs) {
         const served = catalog.get(run.pipeline);
         if (served) monitor.watch(run.id, served.pipeline, run.trigger_type, run.start_ms ?? run.created_ms);
-        this.track(run.id, service.resume(run.id));
+        this.track(run.id, service.resume(run.id, `sluice serve (process ${process.pid}), which took over from daemon ${daemon.pid} when it died`));
       }
     }
   }
