@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { dueFires, latestFireTime } from '../engine/schedule/catchup.js';
 import { cronSchedule, fireTimesBetween, nextFireTimes } from '../engine/schedule/cron-schedule.js';
+import { cronProblem } from '../engine/spec/cron-check.js';
 
 const require = createRequire(import.meta.url);
 const iso = (dates: (Date | undefined)[]) => dates.map((d) => d?.toISOString());
@@ -158,5 +159,19 @@ describe('catch-up after downtime', () => {
     expect(latestFireTime(everySecond, at('2020-01-01T00:00:00Z'), at('2026-05-01T00:00:00Z'))).toEqual(at('2026-05-01T00:00:00Z'));
     expect(latestFireTime(cronSchedule('0 0 1 1 *', 'UTC'), at('2020-01-01T00:00:00Z'), at('2026-05-01T00:00:00Z'))).toEqual(at('2026-01-01T00:00:00Z'));
     expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});
+
+describe('cron mistakes, in words', () => {
+  it('names the months that lack the day, for a schedule that would never fire', () => {
+    expect(cronProblem('0 0 31 4,6 *')?.message).toBe("invalid cron expression '0 0 31 4,6 *': April and June have no day 31; this schedule would never fire");
+    expect(cronProblem('0 0 0 30,31 FEB *')?.message).toBe("invalid cron expression '0 0 0 30,31 FEB *': February has no day 30 or 31; this schedule would never fire");
+    expect(cronProblem('0 0 31 2,3 *')).toBeUndefined(); // March 31 exists
+  });
+
+  it('says that @every is not cron and gives the periodic trigger to use instead', () => {
+    expect(cronProblem('@every 1h30m')?.message).toContain('for a run every 90 minutes, use trigger: { periodic: { interval: 90, unit: minutes } } instead of a schedule');
+    expect(cronProblem('@reboot')?.message).toContain("'@reboot' is not cron: the only @-macros are @yearly, @annually, @monthly, @weekly, @daily, @midnight and @hourly");
+    expect(cronProblem('@daily')).toBeUndefined();
   });
 });
