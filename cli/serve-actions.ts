@@ -110,6 +110,7 @@ export async function backfill(name: string, options: RequestOptions & { from: s
   const zone = source.pipeline.schedule?.timezone ?? 'UTC';
   const from = parseBackfillTime('--from', options.from, zone, 'start');
   const to = parseBackfillTime('--to', options.to, zone, 'end');
+  if (to < from) throw new UsageError(`--to '${options.to}' is before --from '${options.from}' (read in ${zone}): nothing to backfill; give the earlier time to --from`);
   const state = openScheduleState(options);
   try {
     const result = enqueueBackfill(state.schedules, source.pipeline, from, to, Date.now());

@@ -104,6 +104,8 @@ tasks:
     expect(unscheduled).toMatchObject({ code: 2, stderr: expect.stringContaining("pipeline 'plain' has no schedule") });
     const badDate = await f.sluice('backfill', 'daily', '--pipelines', f.pipelines, '--from', '2026-02-30', '--to', '2026-03-01');
     expect(badDate).toMatchObject({ code: 2, stderr: expect.stringContaining("--from '2026-02-30' is not a day of the calendar") });
+    const backwards = await f.sluice('backfill', 'daily', '--pipelines', f.pipelines, '--from', '2026-03-02', '--to', '2026-03-01');
+    expect(backwards).toMatchObject({ code: 2, stderr: expect.stringContaining("--to '2026-03-01' is before --from '2026-03-02' (read in Europe/Berlin): nothing to backfill") });
   });
 });
 
