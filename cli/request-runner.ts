@@ -5,6 +5,7 @@ import type { PipelineSource } from '../engine/execute/run-service.js';
 import { RequestDispatcher } from '../engine/schedule/request-dispatcher.js';
 import type { PipelineLoader } from '../engine/spec/pipeline-loader.js';
 import type { RunRow } from '../engine/state/run-store.js';
+import type { RunRequestRow } from '../engine/state/schedule-store.js';
 import { isTerminalRunState } from '../engine/state/states.js';
 import { createRunService, printSummary } from './run-commands.js';
 import { RunProgress } from './run-progress.js';
@@ -37,7 +38,10 @@ export async function runRequestsHere(state: ScheduleState, loader: PipelineLoad
     for (;;) {
       if (!stopping) {
         const result = dispatcher.dispatch((pipeline) => (pipeline === name ? source : undefined));
-        for (const { request, message } of [...result.skipped, ...result.failed]) process.stdout.write(`${request.fire_key}: ${message}\n`);
+        // Ours are reported with the outcome; others queued for the pipeline, here.
+        for (const { request } of [...result.skipped, ...result.failed]) {
+          if (!fireKeys.includes(request.fire_key)) process.stdout.write(`${settledLine(state.schedules.request(request.id) ?? request)}\n`);
+        }
         for (const { run, request } of result.started) {
           if (!single) process.stdout.write(`run ${run.id} of '${name}' started (${request.trigger_type} ${new Date(request.trigger_time_ms).toISOString()})\n`);
           monitor.watch(run.id, source.pipeline, request.trigger_type, run.start_ms ?? run.created_ms);
@@ -92,13 +96,20 @@ function outcome(state: ScheduleState, pipeline: string, fireKeys: readonly stri
   for (const key of fireKeys) {
     const request = state.schedules.requestByKey(pipeline, key);
     if (request?.state === 'SKIPPED' || request?.state === 'FAILED') {
-      process.stdout.write(`${key}: ${request.state}${request.message ? `: ${request.message}` : ''}\n`);
+      process.stdout.write(`${settledLine(request)}\n`);
       failed = true;
     }
     const run = request?.run_id == null ? undefined : state.runs.run(request.run_id);
     if (request?.state === 'QUEUED' || (run && run.state !== 'SUCCESS' && run.state !== 'SUCCESS_WITH_FAILURES')) failed = true;
   }
   return failed ? 1 : 0;
+}
+
+/** A request that did not become a run, in words: which run, and why. Manual requests need no fire time (their key is internal). */
+function settledLine(request: RunRequestRow): string {
+  const which = request.trigger_type === 'manual' ? `run of '${request.pipeline}'`
+    : `${request.trigger_type} run of '${request.pipeline}' for ${new Date(request.trigger_time_ms).toISOString()}`;
+  return `${which} ${request.state === 'SKIPPED' ? 'skipped' : 'could not start'}: ${request.message ?? 'no reason recorded'}`;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -5,14 +5,13 @@ import { existsSync } from 'node:fs';
 import { UsageError } from '../engine/diagnostics.js';
 import { isRunnerAlive } from '../engine/execute/run-recovery.js';
 import { cronSchedule, nextFireTimes } from '../engine/schedule/cron-schedule.js';
-import type { Pipeline } from '../engine/spec/model.js';
-import { findPipelineFiles, loadPipelineSet } from '../engine/spec/pipeline-set.js';
 import type { ScheduleStore } from '../engine/state/schedule-store.js';
 import { locateState } from '../engine/state/state-home.js';
 import { formatTimeArgument } from '../engine/template/render.js';
 import { didYouMean } from '../engine/suggest.js';
 import { createLoader } from './pipeline-loader.js';
 import { formatTable, header, INTERRUPTED, stateCell, type Cell } from './run-format.js';
+import { folderPipelines, servedNote, type FolderPipeline } from './served-pipelines.js';
 import { nudgeDaemons, openScheduleState } from './schedule-state.js';
 import { styleFor } from './terminal-style.js';
 
@@ -32,20 +31,20 @@ interface ScheduleView {
   paused: boolean;
   paused_by: 'yaml' | 'sluice pause' | null;
   last_run: { id: number; state: string; trigger_type: string; trigger_time: string } | null;
-}
-
-async function servedPipelines(folder: string): Promise<Pipeline[]> {
-  const loader = await createLoader();
-  return loadPipelineSet(loader, findPipelineFiles([folder])).flatMap((loaded) => (loaded.pipeline ? [loaded.pipeline] : []));
+  /** What a daemon schedules: the file, or for a file with errors its last valid version (or nothing, when none is known). */
+  served: 'file' | 'last valid version' | 'none';
+  /** A file with errors: its first error, located. */
+  file_error: string | null;
 }
 
 export async function listSchedules(options: ListOptions): Promise<void> {
-  const pipelines = (await servedPipelines(options.pipelines)).filter((p) => p.schedule || p.trigger);
   // Listing never creates a state database: without one, nothing has run or been paused.
   const state = existsSync(locateState(options).databaseFile) ? openScheduleState(options) : undefined;
   try {
+    const served = folderPipelines(await createLoader(), options.pipelines, state?.schedules)
+      .filter((item) => item.scheduled);
     const pauses = state?.schedules.pauses() ?? new Map<string, boolean>();
-    const views = pipelines.sort((a, b) => a.name.localeCompare(b.name)).map((p) => viewOf(p, pauses, state?.schedules));
+    const views = served.sort((a, b) => a.name.localeCompare(b.name)).map((item) => viewOf(item, pauses, state?.schedules));
     if (options.json) {
       process.stdout.write(`${JSON.stringify(views, null, 2)}\n`);
       return;
@@ -59,27 +58,32 @@ export async function listSchedules(options: ListOptions): Promise<void> {
     for (const view of views) {
       const when = [view.cron ? `${view.cron} (${view.timezone})` : '', ...view.triggers].filter(Boolean).join('; ');
       const last = view.last_run ? stateCell(view.last_run.state, style) : { text: '-' };
+      const broken = view.file_error ? `${view.served === 'last valid version' ? 'invalid file: last valid version served' : 'invalid file: not served'}; ` : '';
       rows.push([
-        { text: view.pipeline, paint: style.bold }, { text: when },
+        { text: view.pipeline, paint: style.bold }, { text: when || '-' },
         { text: view.next_fire_times.join(', ') || '-' },
         { text: view.last_run ? `${view.last_run.id} (${view.last_run.trigger_type})` : '-' },
-        view.paused ? { text: `paused (${view.paused_by})`, paint: style.yellow } : last,
+        view.paused ? { text: `${broken}paused (${view.paused_by})`, paint: style.yellow }
+          : broken ? { text: `${broken}${view.last_run ? `last ${last.text}` : 'no run yet'}`, paint: style.red } : last,
       ]);
     }
-    process.stdout.write(`${formatTable(rows).join('\n')}\n`);
+    const errors = views.filter((view) => view.file_error).map((view) => `${view.pipeline}: ${view.file_error}`);
+    process.stdout.write(`${formatTable(rows).join('\n')}\n${errors.length ? `\n${errors.join('\n')}\n` : ''}`);
   } finally {
     state?.close();
   }
 }
 
-function viewOf(pipeline: Pipeline, pauses: Map<string, boolean>, store: ScheduleStore | undefined): ScheduleView {
-  const override = pauses.get(pipeline.name);
-  const yamlPaused = pipeline.schedule?.paused ?? false;
+function viewOf(item: FolderPipeline, pauses: Map<string, boolean>, store: ScheduleStore | undefined): ScheduleView {
+  const pipeline = item.pipeline;
+  const name = item.name;
+  const override = pauses.get(name);
+  const yamlPaused = pipeline?.schedule?.paused ?? false;
   const paused = override ?? yamlPaused;
-  const zone = pipeline.schedule?.timezone ?? 'UTC';
-  const next = pipeline.schedule ? nextFireTimes(cronSchedule(pipeline.schedule.cron, zone), new Date(), 3) : [];
-  const last = store?.latestRun(pipeline.name);
-  const trigger = pipeline.trigger;
+  const zone = pipeline?.schedule?.timezone ?? 'UTC';
+  const next = pipeline?.schedule ? nextFireTimes(cronSchedule(pipeline.schedule.cron, zone), new Date(), 3) : [];
+  const last = store?.latestRun(name);
+  const trigger = pipeline?.trigger;
   const triggers = [
     ...(trigger?.onSuccessOf.length ? [`on success of ${trigger.onSuccessOf.join(', ')}`] : []),
     ...(trigger?.onDriftOf.length ? [`on drift of ${trigger.onDriftOf.join(', ')}`] : []),
@@ -87,28 +91,33 @@ function viewOf(pipeline: Pipeline, pauses: Map<string, boolean>, store: Schedul
     ...(trigger?.periodic ? [`every ${trigger.periodic.interval} ${trigger.periodic.unit}`] : []),
   ];
   return {
-    pipeline: pipeline.name, file: pipeline.file, cron: pipeline.schedule?.cron ?? null, timezone: zone,
+    pipeline: name, file: item.file, cron: pipeline?.schedule?.cron ?? null, timezone: zone,
     next_fire_times: next.map((time) => formatTimeArgument(time, 'iso_datetime', zone)), triggers,
     paused, paused_by: !paused ? null : override === true ? 'sluice pause' : 'yaml',
     last_run: last ? {
       id: last.id, state: last.state === 'RUNNING' && !isRunnerAlive(last) ? INTERRUPTED : last.state, trigger_type: last.trigger_type,
       trigger_time: formatTimeArgument(new Date(last.trigger_time_ms), 'iso_datetime', zone),
     } : null,
+    served: !item.broken ? 'file' : item.broken.lastValid ? 'last valid version' : 'none',
+    file_error: item.broken?.firstError ?? null,
   };
 }
 
 export async function setPaused(name: string, paused: boolean, options: ListOptions): Promise<void> {
-  const names = (await servedPipelines(options.pipelines)).map((p) => p.name);
-  if (!names.includes(name)) {
-    throw new UsageError(`no valid pipeline named '${name}' in ${options.pipelines}${didYouMean(name, names) || (names.length ? ` (there: ${names.sort().join(', ')})` : '')}`);
-  }
   const state = openScheduleState(options);
   try {
+    const known = folderPipelines(await createLoader(), options.pipelines, state.schedules);
+    const item = known.find((candidate) => candidate.name === name);
+    if (!item) {
+      const names = known.map((candidate) => candidate.name);
+      throw new UsageError(`no pipeline named '${name}' in ${options.pipelines}${didYouMean(name, names) || (names.length ? ` (there: ${names.sort().join(', ')})` : '')}`);
+    }
     state.schedules.setPaused(name, paused, Date.now());
     const daemons = nudgeDaemons(state.schedules);
     const effect = paused ? 'its schedule and triggers start no runs until `sluice unpause`; manual triggers still run'
-      : 'its schedule and triggers start runs again; fire times passed while paused are not caught up';
+      : 'its schedule and triggers start runs again; what happened while paused (fire times, upstream runs, new files) starts no run';
     process.stdout.write(`${paused ? 'paused' : 'unpaused'} '${name}': ${effect}${daemons.length === 0 ? ' (no sluice serve is running now)' : ''}\n`);
+    if (item.broken) process.stdout.write(`note: ${servedNote(name, item.broken)}\n`);
   } finally {
     state.close();
   }

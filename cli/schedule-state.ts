@@ -2,7 +2,7 @@
 // schedule stores, finding a pipeline by name in the served folder, and
 // telling running daemons to look at once (SIGUSR2) instead of at their next poll.
 import { statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '../engine/diagnostics.js';
 import { LocalLauncher } from '../engine/execute/launcher.js';
 import { isProcessAlive } from '../engine/execute/process-control.js';
@@ -44,21 +44,39 @@ export function createRunMonitor(location: StateLocation, log: (line: string) =>
 
 /**
  * A pipeline named on the command line: a YAML file, or the `name` of a
- * pipeline in the folder (validated with the folder, as `sluice serve` reads it).
+ * pipeline in the folder (validated with the folder, as `sluice serve` reads
+ * it). For a file with errors, `explainInvalid` may add what else the user
+ * should know (a daemon still serving its last valid version).
  */
-export function findServedPipeline(loader: PipelineLoader, nameOrFile: string, folder: string): PipelineSource {
-  if (statSync(nameOrFile, { throwIfNoEntry: false })?.isFile()) return loadSource(loader, nameOrFile);
+export function findServedPipeline(loader: PipelineLoader, nameOrFile: string, folder: string, explainInvalid?: (file: string) => string | undefined): PipelineSource {
+  const file = servedPipelineFile(loader, nameOrFile, folder);
+  try {
+    return loadSource(loader, file);
+  } catch (error) {
+    const explanation = error instanceof UsageError && error.exitCode === 1 ? explainInvalid?.(file) : undefined;
+    throw explanation ? new UsageError(`${(error as Error).message}\n${explanation}`, 1) : error;
+  }
+}
+
+function servedPipelineFile(loader: PipelineLoader, nameOrFile: string, folder: string): string {
+  if (statSync(nameOrFile, { throwIfNoEntry: false })?.isFile()) return nameOrFile;
   if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) {
     throw new UsageError(`no pipeline file ${nameOrFile}, and no folder ${folder} to look for a pipeline of that name; pass --pipelines <folder>`);
   }
   const names: string[] = [];
   for (const loaded of loadPipelineSet(loader, findPipelineFiles([folder]))) {
     const name = loaded.pipeline?.name ?? (loaded.value as { name?: unknown } | undefined)?.name;
-    if (name === nameOrFile) return loadSource(loader, loaded.file);
+    if (name === nameOrFile) return loaded.file;
     if (typeof name === 'string') names.push(name);
   }
   throw new UsageError(`no pipeline named '${nameOrFile}' in ${relative(process.cwd(), resolve(folder)) || '.'}${didYouMean(nameOrFile, names) ||
     (names.length > 0 ? ` (there: ${names.sort().join(', ')})` : '')}`);
+}
+
+/** Daemons whose folder holds the pipeline's file: only they can start its runs. */
+export function servingDaemons(daemons: DaemonRow[], file: string): DaemonRow[] {
+  const path = resolve(file);
+  return daemons.filter((daemon) => !relative(daemon.pipelines_dir, path).startsWith('..') && !isAbsolute(relative(daemon.pipelines_dir, path)));
 }
 
 /** Daemons whose process lives; each is told to look at once. */

@@ -3,7 +3,7 @@
 // starts or which run here in the foreground with --wait. They compose the
 // engine's schedule/ parts with the same RunService as `sluice run`.
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../engine/diagnostics.js';
 import { parseParameterArguments } from '../engine/execute/parameters.js';
 import type { RunEvent } from '../engine/execute/run-executor.js';
@@ -12,13 +12,13 @@ import { PipelineCatalog } from '../engine/schedule/pipeline-catalog.js';
 import { enqueueBackfill, enqueueManual } from '../engine/schedule/run-requests.js';
 import { SchedulerDaemon, type DaemonLog } from '../engine/schedule/scheduler-daemon.js';
 import type { LoadedPipeline } from '../engine/spec/pipeline-loader.js';
-import type { DaemonRow } from '../engine/state/schedule-store.js';
 import { parseBackfillTime } from './backfill-time.js';
 import { formatText } from './diagnostic-format.js';
 import { createLoader } from './pipeline-loader.js';
 import { runRequestsHere, waitForRequests } from './request-runner.js';
 import { createRunService, parseConcurrency } from './run-commands.js';
-import { createRunMonitor, findServedPipeline, NUDGE_SIGNAL, nudgeDaemons, openScheduleState } from './schedule-state.js';
+import { explainBrokenRequest } from './served-pipelines.js';
+import { createRunMonitor, findServedPipeline, NUDGE_SIGNAL, nudgeDaemons, openScheduleState, servingDaemons } from './schedule-state.js';
 import { styleFor } from './terminal-style.js';
 
 const PLAIN = styleFor({ isTTY: false } as NodeJS.WriteStream);
@@ -83,7 +83,7 @@ export async function serve(options: ServeOptions): Promise<void> {
 
 export async function trigger(name: string, options: RequestOptions & { param: string[] }): Promise<number> {
   const loader = await createLoader();
-  const source = findServedPipeline(loader, name, options.pipelines);
+  const source = findServedPipeline(loader, name, options.pipelines, explainBrokenRequest(loader, options, 'trigger'));
   const parameters = parseParameterArguments(options.param);
   const state = openScheduleState(options);
   try {
@@ -106,10 +106,11 @@ export async function trigger(name: string, options: RequestOptions & { param: s
 
 export async function backfill(name: string, options: RequestOptions & { from: string; to: string }): Promise<number> {
   const loader = await createLoader();
-  const source = findServedPipeline(loader, name, options.pipelines);
+  const source = findServedPipeline(loader, name, options.pipelines, explainBrokenRequest(loader, options, 'backfill'));
   const zone = source.pipeline.schedule?.timezone ?? 'UTC';
   const from = parseBackfillTime('--from', options.from, zone, 'start');
   const to = parseBackfillTime('--to', options.to, zone, 'end');
+  if (to < from) throw new UsageError(`--to '${options.to}' is before --from '${options.from}' (read in ${zone}): nothing to backfill; give the earlier time to --from`);
   const state = openScheduleState(options);
   try {
     const result = enqueueBackfill(state.schedules, source.pipeline, from, to, Date.now());
@@ -130,12 +131,6 @@ export async function backfill(name: string, options: RequestOptions & { from: s
   } finally {
     state.close();
   }
-}
-
-/** Daemons whose folder holds the pipeline's file: only they can start its runs. */
-function servingDaemons(daemons: DaemonRow[], file: string): DaemonRow[] {
-  const path = resolve(file);
-  return daemons.filter((daemon) => !relative(daemon.pipelines_dir, path).startsWith('..') && !isAbsolute(relative(daemon.pipelines_dir, path)));
 }
 
 /** The daemon's log: every line to serve.log with a timestamp, and a short one to stdout. */

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { dueFires, latestFireTime } from '../engine/schedule/catchup.js';
 import { cronSchedule, fireTimesBetween, nextFireTimes } from '../engine/schedule/cron-schedule.js';
+import { cronProblem } from '../engine/spec/cron-check.js';
 
 const require = createRequire(import.meta.url);
 const iso = (dates: (Date | undefined)[]) => dates.map((d) => d?.toISOString());
@@ -111,6 +112,34 @@ describe('catch-up after downtime', () => {
     expect(dueFires(hourly, 'none', cursor, at('2026-05-01T04:59:00Z')).fire).toEqual([]);
   });
 
+  it('latest and none: after downtime, a schedule firing every second starts one run, not the last minute\'s worth', () => {
+    const everySecond = cronSchedule('* * * * * *', 'UTC');
+    const down = at('2026-05-01T10:00:00Z');
+    const back = at('2026-05-01T10:10:00.400Z');
+    for (const policy of ['latest', 'none'] as const) {
+      const due = dueFires(everySecond, policy, down, back);
+      expect(iso(due.fire), policy).toEqual(['2026-05-01T10:10:00.000Z']);
+      expect(due.firstSkipped, policy).toEqual(at('2026-05-01T10:00:01Z'));
+      expect(due.cursor, policy).toEqual(back);
+    }
+    // The daemon looked 3 s ago (a busy machine, not downtime): every fire time since is on time.
+    expect(iso(dueFires(everySecond, 'none', at('2026-05-01T10:09:57.400Z'), back).fire))
+      .toEqual(['2026-05-01T10:09:58.000Z', '2026-05-01T10:09:59.000Z', '2026-05-01T10:10:00.000Z']);
+  });
+
+  it('after downtime, latest starts the newest fire time however old, none only when it is within the on-time window', () => {
+    const everyTwoMinutes = cronSchedule('0 */2 * * * *', 'UTC');
+    const down = at('2026-05-01T10:00:30Z');
+    const onTime = at('2026-05-01T10:10:40Z'); // the 10:10 fire is 40 s old
+    const late = at('2026-05-01T10:11:30Z'); // and now 90 s old
+    expect(iso(dueFires(everyTwoMinutes, 'latest', down, onTime).fire)).toEqual(['2026-05-01T10:10:00.000Z']);
+    expect(iso(dueFires(everyTwoMinutes, 'none', down, onTime).fire)).toEqual(['2026-05-01T10:10:00.000Z']);
+    expect(iso(dueFires(everyTwoMinutes, 'latest', down, late).fire)).toEqual(['2026-05-01T10:10:00.000Z']);
+    const none = dueFires(everyTwoMinutes, 'none', down, late);
+    expect(none.fire).toEqual([]);
+    expect(none.firstSkipped).toEqual(at('2026-05-01T10:02:00Z'));
+  });
+
   it('all: a long outage of a frequent schedule comes in batches that together start every fire time', () => {
     const everySecond = cronSchedule('* * * * * *', 'UTC');
     let position = at('2026-05-01T00:00:00Z');
@@ -130,5 +159,19 @@ describe('catch-up after downtime', () => {
     expect(latestFireTime(everySecond, at('2020-01-01T00:00:00Z'), at('2026-05-01T00:00:00Z'))).toEqual(at('2026-05-01T00:00:00Z'));
     expect(latestFireTime(cronSchedule('0 0 1 1 *', 'UTC'), at('2020-01-01T00:00:00Z'), at('2026-05-01T00:00:00Z'))).toEqual(at('2026-01-01T00:00:00Z'));
     expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});
+
+describe('cron mistakes, in words', () => {
+  it('names the months that lack the day, for a schedule that would never fire', () => {
+    expect(cronProblem('0 0 31 4,6 *')?.message).toBe("invalid cron expression '0 0 31 4,6 *': April and June have no day 31; this schedule would never fire");
+    expect(cronProblem('0 0 0 30,31 FEB *')?.message).toBe("invalid cron expression '0 0 0 30,31 FEB *': February has no day 30 or 31; this schedule would never fire");
+    expect(cronProblem('0 0 31 2,3 *')).toBeUndefined(); // March 31 exists
+  });
+
+  it('says that @every is not cron and gives the periodic trigger to use instead', () => {
+    expect(cronProblem('@every 1h30m')?.message).toContain('for a run every 90 minutes, use trigger: { periodic: { interval: 90, unit: minutes } } instead of a schedule');
+    expect(cronProblem('@reboot')?.message).toContain("'@reboot' is not cron: the only @-macros are @yearly, @annually, @monthly, @weekly, @daily, @midnight and @hourly");
+    expect(cronProblem('@daily')).toBeUndefined();
   });
 });

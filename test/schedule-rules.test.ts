@@ -1,9 +1,10 @@
 // The scheduler's rules against a real SQLite store and a fake clock: when
 // time triggers record run requests, that fire keys make two daemons' looks
 // one request, pauses, periodic catch-up, and the file arrival decision.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decideArrival } from '../engine/schedule/file-arrival.js';
+import { decideArrival, lookAtFileArrival, type ArrivalState } from '../engine/schedule/file-arrival.js';
 import { TimeTriggers } from '../engine/schedule/time-triggers.js';
 import { lookAtUpstream } from '../engine/schedule/upstream-triggers.js';
 import type { Pipeline } from '../engine/spec/model.js';
@@ -11,7 +12,7 @@ import { PipelineLoader } from '../engine/spec/pipeline-loader.js';
 import { openStateDatabase } from '../engine/state/database.js';
 import { ScheduleStore } from '../engine/state/schedule-store.js';
 import { builtinTaskTypes } from '../tasks/index.js';
-import { tempFolder } from './run-helpers.js';
+import { sleep, tempFolder } from './run-helpers.js';
 
 const loader = new PipelineLoader(builtinTaskTypes);
 const pipeline = (yaml: string): Pipeline => {
@@ -45,6 +46,18 @@ describe('time triggers', () => {
     expect(requests(store)).toEqual(['schedule 2026-05-01T11:00:00.000Z', 'schedule 2026-05-01T12:00:00.000Z', 'schedule 2026-05-01T13:00:00.000Z']);
   });
 
+  it('after downtime, a schedule every few seconds with catchup: latest records one request, then goes on each fire', () => {
+    const store = freshStore();
+    const frequent = pipeline('name: frequent\nschedule: { cron: "*/5 * * * * *", catchup: latest }\n');
+    const triggers = new TimeTriggers(store);
+    triggers.look(frequent, false, at('2026-05-01T10:00:00.100Z'));
+    const back = triggers.look(frequent, false, at('2026-05-01T10:30:02Z'));
+    expect(back.enqueued).toEqual([{ triggerType: 'schedule', time: at('2026-05-01T10:30:00Z') }]);
+    expect(back.skippedFrom).toEqual(at('2026-05-01T10:00:05Z'));
+    triggers.look(frequent, false, at('2026-05-01T10:30:05.010Z'));
+    expect(requests(store)).toEqual(['schedule 2026-05-01T10:30:00.000Z', 'schedule 2026-05-01T10:30:05.000Z']);
+  });
+
   it('two looks at the same moment record one request: the fire key is unique', () => {
     const store = freshStore();
     store.advanceCursor('hourly', 'schedule', at('2026-05-01T10:30:00Z').getTime());
@@ -73,6 +86,19 @@ describe('time triggers', () => {
     triggers.look(periodic, false, at('2026-05-01T11:05:00Z'));
     expect(requests(store)).toEqual(['periodic 2026-05-01T10:10:00.000Z', 'periodic 2026-05-01T11:00:00.000Z']);
   });
+  it('start no periodic run while paused, and no burst or catch-up when unpaused', () => {
+    const store = freshStore();
+    const periodic = pipeline('name: every\ntrigger: { periodic: { interval: 10, unit: minutes } }\n');
+    const triggers = new TimeTriggers(store);
+    triggers.look(periodic, false, at('2026-05-01T10:00:00Z'));
+    for (const time of ['2026-05-01T10:10:00Z', '2026-05-01T10:20:00Z', '2026-05-01T11:05:00Z']) {
+      expect(triggers.look(periodic, true, at(time)).enqueued).toEqual([]);
+    }
+    // The intervals kept their phase: unpaused at 11:06, the next run is at 11:10.
+    expect(triggers.look(periodic, false, at('2026-05-01T11:06:00Z'))).toEqual({ enqueued: [], nextWake: at('2026-05-01T11:10:00Z') });
+    triggers.look(periodic, false, at('2026-05-01T11:10:00Z'));
+    expect(requests(store)).toEqual(['periodic 2026-05-01T11:10:00.000Z']);
+  });
 });
 
 describe('upstream triggers', () => {
@@ -90,6 +116,23 @@ describe('upstream triggers', () => {
     addRun('SUCCESS_WITH_FAILURES', 1700);
     expect(lookAtUpstream(store, after, 2000)).toEqual([{ triggerType: 'upstream', upstreamRunId: 2 }, { triggerType: 'upstream', upstreamRunId: 4 }]);
     expect(lookAtUpstream(store, after, 3000)).toEqual([]);
+  });
+
+  it('pass over upstream runs that end while the pipeline is paused', () => {
+    const store = freshStore();
+    const after = pipeline('name: after\ntrigger: { on_success_of: [before] }\n');
+    const db = store.db;
+    db.prepare(`INSERT INTO pipeline_versions (id, name, file, source_hash, yaml, first_seen_ms) VALUES (1, 'before', 'b.yaml', 'h', 'y', 0)`).run();
+    const addRun = (endMs: number) => db.prepare(`INSERT INTO runs (pipeline, pipeline_version_id, trigger_type, trigger_time_ms,
+      parameters_json, state, concurrency, created_ms, end_ms, run_dir) VALUES ('before', 1, 'manual', 0, '{}', 'SUCCESS', 1, 0, ?, 'r')`).run(endMs).lastInsertRowid;
+    lookAtUpstream(store, after, 1000);
+    addRun(1500);
+    addRun(1600);
+    expect(lookAtUpstream(store, after, 2000, true)).toEqual([]);
+    expect(lookAtUpstream(store, after, 3000)).toEqual([]);
+    const later = Number(addRun(3500));
+    expect(lookAtUpstream(store, after, 4000)).toEqual([{ triggerType: 'upstream', upstreamRunId: later }]);
+    expect(store.queued().map((r) => r.fire_key)).toEqual([`upstream:${later}`]);
   });
 
   it('start a drift run when a task of an upstream run wrote drift_detected=true', () => {
@@ -123,6 +166,26 @@ describe('file arrival', () => {
     expect(look.fire).toBe(true);
     state = look.state;
     expect(decideArrival(spec, state, 300, 30_000).fire).toBe(false);
+  });
+
+  it('takes files that arrive while paused as handled: unpausing starts no run for them, a later file does', async () => {
+    const store = freshStore();
+    const folder = tempFolder('arrival-pause');
+    mkdirSync(join(folder, 'in'));
+    const load = pipeline('name: load\ntrigger: { file_arrival: { path: in } }\n');
+    const watched = { ...load, baseDir: folder };
+    const states = new Map<string, ArrivalState>();
+    expect(lookAtFileArrival(store, watched, states, 1_000)).toBe(false);
+    await sleep(20); // a change time after the first look's
+    writeFileSync(join(folder, 'in', 'during-pause.csv'), 'a\n');
+    expect(lookAtFileArrival(store, watched, states, 2_000, true)).toBe(false);
+    expect(lookAtFileArrival(store, watched, states, 3_000)).toBe(false);
+    // A daemon started after the pause (no state in memory) agrees: the cursor moved.
+    expect(lookAtFileArrival(store, watched, new Map(), 3_000)).toBe(false);
+    await sleep(20);
+    writeFileSync(join(folder, 'in', 'after-pause.csv'), 'b\n');
+    expect(lookAtFileArrival(store, watched, states, 4_000)).toBe(true);
+    expect(store.queued().map((r) => r.trigger_type)).toEqual(['file_arrival']);
   });
 
   it('keeps min_time_between_triggers_seconds between two runs', () => {

@@ -2,7 +2,9 @@
 // real state database, two daemons at once, kill -9 and restart, pipelines
 // edited while the daemon runs, and stopping with a grace period.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateDatabase } from '../engine/state/database.js';
 import { ScheduleStore } from '../engine/state/schedule-store.js';
@@ -93,6 +95,9 @@ tasks:
     ]);
     expect(isRunning(attempt.pid!)).toBe(false);
     expect(output()).toMatch(/daemon \d+ died; going on with its 1 unfinished run: 1/);
+    // The lost attempt says who ran it again: the daemon that took over, not `sluice resume`.
+    expect(f.query<{ error: string }>(`SELECT error FROM attempts WHERE state = 'LOST'`)[0]!.error).toBe(
+      `the runner stopped while this attempt ran; it was run again by sluice serve (process ${restarted.child.pid}), which took over from daemon ${daemon.child.pid} when it died`);
     expect(f.query<{ stop_reason: string }>('SELECT stop_reason FROM daemons ORDER BY started_ms')[0]!.stop_reason).toMatch(/its process died; taken over/);
   });
 
@@ -168,6 +173,25 @@ tasks:
     await stopDaemon(daemon);
   });
 
+  it('runs the new version of a file replaced by a rename within two seconds, every time (sed -i, git pull)', async () => {
+    const f = serveFixture('serve-rename');
+    const version = (n: number) => `name: swapped\nschedule: { cron: "* * * * * *" }\ntasks:\n  - task_key: t\n    command: [echo, "v${n}"]\n`;
+    const file = f.write('swapped', version(0));
+    const daemon = f.serve();
+    await f.waitFor('the first run', () => f.query('SELECT 1 FROM runs').length > 0 || undefined);
+    for (let n = 1; n <= 4; n++) {
+      const text = version(n);
+      writeFileSync(join(f.pipelines, '.swapped.yaml.tmp'), text);
+      renameSync(join(f.pipelines, '.swapped.yaml.tmp'), file);
+      const replacedAt = Date.now();
+      const hash = createHash('sha256').update(text).digest('hex');
+      const first = await f.waitFor(`a run of version ${n}`, () => f.query<{ trigger_time_ms: number }>(`SELECT r.trigger_time_ms FROM runs r
+        JOIN pipeline_versions v ON v.id = r.pipeline_version_id WHERE v.source_hash = ? ORDER BY r.id LIMIT 1`, hash)[0], 10_000);
+      expect(first.trigger_time_ms - replacedAt, `version ${n}`).toBeLessThan(2500);
+    }
+    await stopDaemon(daemon);
+  });
+
   it('on SIGTERM lets running runs finish within the grace period, then cancels and records them', async () => {
     const f = serveFixture('serve-grace');
     f.write('long', 'name: long\ntasks:\n  - task_key: wait\n    command: [sleep, "30"]\n');
@@ -209,6 +233,7 @@ tasks:
     expect([latestMinute, latestMinute + 60_000]).toContain(run.trigger_time_ms);
     expect(f.query<Run>('SELECT * FROM runs')).toHaveLength(1);
     expect(output()).toMatch(/minutely: missed fire times from .* skipped \(catchup: latest\)/);
-    expect(processesWithEnv('SLUICE_RUN_ID', String(run.id))).toEqual([]);
+    // Task processes of this state database only: other test files run their own run 1 meanwhile.
+    expect(processesWithEnv('SLUICE_STATE_DB', f.stateFile)).toEqual([]);
   });
 });

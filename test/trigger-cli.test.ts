@@ -4,7 +4,7 @@
 // real HTTP server on 127.0.0.1.
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sleep } from './run-helpers.js';
@@ -72,7 +72,8 @@ tasks:
     await stopDaemon(daemon);
     expect(first.code, first.stdout).toBe(0);
     expect(second.code).toBe(1);
-    expect(second.stdout).toMatch(/SKIPPED: skipped: max_concurrent_runs \(1\) reached and queue is false/);
+    expect(second.stdout).toMatch(/^run of 'single' skipped: max_concurrent_runs is 1 and a run was already going \(queue: false skips instead of waiting\)$/m);
+    expect(second.stdout).not.toContain('manual:');
     expect(f.query<{ state: string }>('SELECT state FROM run_requests ORDER BY id').map((r) => r.state)).toEqual(['STARTED', 'SKIPPED']);
     expect(f.query('SELECT * FROM runs')).toHaveLength(1);
   });
@@ -103,6 +104,8 @@ tasks:
     expect(unscheduled).toMatchObject({ code: 2, stderr: expect.stringContaining("pipeline 'plain' has no schedule") });
     const badDate = await f.sluice('backfill', 'daily', '--pipelines', f.pipelines, '--from', '2026-02-30', '--to', '2026-03-01');
     expect(badDate).toMatchObject({ code: 2, stderr: expect.stringContaining("--from '2026-02-30' is not a day of the calendar") });
+    const backwards = await f.sluice('backfill', 'daily', '--pipelines', f.pipelines, '--from', '2026-03-02', '--to', '2026-03-01');
+    expect(backwards).toMatchObject({ code: 2, stderr: expect.stringContaining("--to '2026-03-01' is before --from '2026-03-02' (read in Europe/Berlin): nothing to backfill") });
   });
 });
 
@@ -134,6 +137,55 @@ describe('pause, schedules and triggers in the daemon', () => {
     const table = (await f.sluice('schedules', '--pipelines', f.pipelines)).stdout;
     expect(table).toMatch(/^PIPELINE\s+WHEN\s+NEXT FIRE TIMES\s+LAST RUN\s+STATE$/m);
     expect(table).toMatch(/^tick\s+\* \* \* \* \* \* \(America\/New_York\)/m);
+  });
+
+  it('a file that breaks while served: pause, schedules and trigger know the pipeline, say its last valid version is served, and the daemon logs it once', async () => {
+    const f = serveFixture('broken-served');
+    const valid = 'name: tick\nschedule: { cron: "0 3 * * *" }\ntasks:\n  - task_key: t\n    command: ["true"]\n';
+    const file = f.write('tick', valid);
+    f.write('hello', 'name: hello\ntasks:\n  - task_key: t\n    command: ["true"]\n');
+    const daemon = f.serve();
+    const output = outputOf(daemon);
+    await f.waitFor('the daemon', () => output().includes('serving 2 pipelines') || undefined);
+    const broken = valid.replace('command:', 'comand:');
+    f.write('tick', broken);
+    const served = await f.waitFor('the kept version to be recorded', () => f.query<{ source_hash: string }>(`SELECT source_hash FROM pipeline_versions WHERE name = 'tick'`)[0]);
+    const hash = served.source_hash.slice(0, 12);
+    expect(output()).toContain("the last valid version of 'tick' stays scheduled");
+
+    const paused = await f.sluice('pause', 'tick', '--pipelines', f.pipelines);
+    expect(paused.code, paused.stderr).toBe(0);
+    expect(paused.stdout).toContain("paused 'tick'");
+    expect(paused.stdout).toMatch(new RegExp(`note: its file does not validate \\(.*tick\\.yaml:5:5: unknown key 'comand'.*\\); sluice serve keeps serving the last valid version of 'tick' \\(yaml ${hash}\\)`));
+
+    const listed = JSON.parse((await f.sluice('schedules', '--pipelines', f.pipelines, '--json')).stdout);
+    expect(listed).toEqual([expect.objectContaining({
+      pipeline: 'tick', cron: '0 3 * * *', paused: true, paused_by: 'sluice pause', served: 'last valid version',
+      file_error: expect.stringMatching(/tick\.yaml:5:5: unknown key 'comand'/),
+    })]);
+    const table = (await f.sluice('schedules', '--pipelines', f.pipelines)).stdout;
+    expect(table).toMatch(/^tick\s+0 3 \* \* \* \(UTC\).*invalid file: last valid version served; paused \(sluice pause\)$/m);
+    expect(table).toMatch(/^tick: .*tick\.yaml:5:5: unknown key 'comand'/m);
+
+    const triggered = await f.sluice('trigger', 'tick', '--pipelines', f.pipelines);
+    expect(triggered.code).toBe(1);
+    expect(triggered.stderr).toContain(`sluice serve (process ${daemon.child.pid}) keeps serving the last valid version of 'tick' (yaml ${hash}) on its schedule and triggers`);
+    expect(triggered.stderr).toContain('fix it, then trigger again');
+
+    // Read again with the same content (a touch, a rescan): no second warning. New content: one more.
+    const warnings = () => output().split('tick.yaml is not valid').length - 1;
+    expect(warnings()).toBe(1);
+    utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    await sleep(2500);
+    expect(warnings()).toBe(1);
+    // So broken that not even its name reads: the state database still knows the file's pipeline.
+    writeFileSync(file, 'name: tick\nschedule: [\n');
+    await f.waitFor('the second warning', () => warnings() === 2 || undefined);
+    const unpaused = await f.sluice('unpause', 'tick', '--pipelines', f.pipelines);
+    expect(unpaused.code, unpaused.stderr).toBe(0);
+    expect(unpaused.stdout).toContain(`sluice serve keeps serving the last valid version of 'tick' (yaml ${hash})`);
+    await stopDaemon(daemon);
+    expect(f.query('SELECT * FROM runs')).toEqual([]);
   });
 
   it('file_arrival starts a run once a new file has been quiet for wait_after_last_change_seconds', async () => {

@@ -3,27 +3,51 @@
 // on Linux the start time in /proc/<pid>/stat tells the two apart.
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** The kernel's start time of a process (clock ticks since boot), or null where /proc is missing. */
-export function processStartTime(pid: number): string | null {
+/** What /proc/<pid>/stat says of a process: its state letter and its start time (clock ticks since boot). */
+export interface ProcStat {
+  state: string;
+  startTime: string;
+}
+
+/** Reads the text of /proc/<pid>/stat; null when it cannot be read. */
+export function parseProcStat(text: string): ProcStat | null {
+  // The command name (field 2) may hold spaces and parentheses; fields resume after the last ')'.
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  const fields = text.slice(close + 2).split(' ');
+  if (fields[0] === undefined || fields[19] === undefined) return null;
+  return { state: fields[0], startTime: fields[19] };
+}
+
+function procStat(pid: number): ProcStat | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses; fields resume after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null;
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return null;
   }
 }
 
+/** The kernel's start time of a process (clock ticks since boot), or null where /proc is missing. */
+export function processStartTime(pid: number): string | null {
+  return procStat(pid)?.startTime ?? null;
+}
+
+/**
+ * Whether the process lives, and is the one that started at `started`. A
+ * zombie (exited, not yet reaped by its parent) still answers kill(pid, 0)
+ * but is dead: its runs can be taken over at once. Where there is no /proc,
+ * kill(pid, 0) alone decides.
+ */
 export function isProcessAlive(pid: number, started?: string | null): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  const stat = procStat(pid);
+  if (stat && (stat.state === 'Z' || stat.state === 'X')) return false;
   if (!started) return true;
-  const now = processStartTime(pid);
-  return now === null || now === started;
+  return stat === null || stat.startTime === started;
 }
 
 /** Sends `signal` to every process in the group; false when the group is gone. */

@@ -16,18 +16,19 @@ export function isRunnerAlive(run: RunRow): boolean {
  * had not finished go back to PENDING (resume) or become CANCELED.
  * Child runs of run_pipeline tasks get the same treatment.
  */
-export function recoverRun(store: RunStore, stateId: string, runId: number, mode: 'resume' | 'cancel'): void {
+export function recoverRun(store: RunStore, stateId: string, runId: number, mode: 'resume' | 'cancel', resumedBy = 'sluice resume'): void {
   // Stop the processes first, then record everything in one transaction:
   // a crash in between leaves the run as it was, ready for the same recovery.
   const running = store.attempts(runId).filter((attempt) => attempt.state === 'RUNNING');
   for (const attempt of running) killAttemptProcesses(stateId, attempt.run_id, attempt.task_key, attempt.attempt, attempt.pid);
-  store.atomically(() => record(store, stateId, runId, mode, running));
+  store.atomically(() => record(store, stateId, runId, mode, running, resumedBy));
 }
 
-function record(store: RunStore, stateId: string, runId: number, mode: 'resume' | 'cancel', running: readonly AttemptRow[]): void {
+/** `resumedBy` names who goes on with the run, in the lost attempts' error: `sluice resume`, or the daemon that took over. */
+function record(store: RunStore, stateId: string, runId: number, mode: 'resume' | 'cancel', running: readonly AttemptRow[], resumedBy: string): void {
   const now = Date.now();
   for (const attempt of running) {
-    const error = mode === 'resume' ? 'the runner stopped while this attempt ran; it was run again by sluice resume'
+    const error = mode === 'resume' ? `the runner stopped while this attempt ran; it was run again by ${resumedBy}`
       : 'the runner stopped while this attempt ran; the run was canceled';
     store.finishAttempt(runId, attempt.task_key, attempt.attempt, { state: mode === 'resume' ? 'LOST' : 'CANCELED', endMs: now, error });
   }
@@ -35,7 +36,7 @@ function record(store: RunStore, stateId: string, runId: number, mode: 'resume' 
     if (task.child_run_id !== null) {
       const child = store.run(task.child_run_id);
       if (child && !isTerminalRunState(child.state)) {
-        recoverRun(store, stateId, child.id, mode);
+        recoverRun(store, stateId, child.id, mode, resumedBy);
         if (mode === 'cancel') store.finishRun(child.id, 'CANCELED', 'canceled with its parent run', now);
       }
     }

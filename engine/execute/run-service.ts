@@ -69,11 +69,8 @@ export class RunService {
     const { store } = this.options;
     const { pipeline } = source;
     const parameters = resolveParameters(pipeline, request.parameters ?? {});
-    const git = gitInfo(pipeline.file);
     const now = Date.now();
-    const versionId = store.recordPipelineVersion({
-      name: pipeline.name, file: pipeline.file, sourceHash: pipeline.sourceHash, yaml: source.text, gitCommit: git?.commit, gitDirty: git?.dirty,
-    }, now);
+    const versionId = this.recordVersion(source, now);
     return within(() => store.createRun({
       pipeline: pipeline.name, pipelineVersionId: versionId, parentRunId: request.parentRunId, parentTaskKey: request.parentTaskKey,
       triggerType: request.triggerType ?? 'manual', triggerTimeMs: (request.triggerTime ?? new Date(now)).getTime(), parameters,
@@ -82,19 +79,32 @@ export class RunService {
     }));
   }
 
+  /** Records a version of a pipeline with its git commit; a version recorded before keeps its row. Returns its id. */
+  recordVersion(source: PipelineSource, nowMs = Date.now()): number {
+    const { pipeline } = source;
+    const git = gitInfo(pipeline.file);
+    return this.options.store.recordPipelineVersion({
+      name: pipeline.name, file: pipeline.file, sourceHash: pipeline.sourceHash, yaml: source.text, gitCommit: git?.commit, gitDirty: git?.dirty,
+    }, nowMs);
+  }
+
   /** Runs a run made by createRun to its end. */
   async execute(pipeline: Pipeline, run: RunRow): Promise<RunRow> {
     return this.drive(pipeline, run, false);
   }
 
-  /** Goes on with a run whose runner died: lost attempts are retried, succeeded tasks keep their values. */
-  async resume(runId: number): Promise<RunRow> {
+  /**
+   * Goes on with a run whose runner died: lost attempts are retried,
+   * succeeded tasks keep their values. `resumedBy` names who does, in the
+   * lost attempts' records (a daemon taking over says so).
+   */
+  async resume(runId: number, resumedBy = 'sluice resume'): Promise<RunRow> {
     const run = this.existingRun(runId);
     if (isTerminalRunState(run.state)) {
       throw new UsageError(`run ${runId} has already finished (${run.state}); to run its failed tasks again, use sluice repair ${runId}`);
     }
     this.refuseIfRunnerAlive(run, 'resume');
-    recoverRun(this.options.store, this.stateId, runId, 'resume');
+    recoverRun(this.options.store, this.stateId, runId, 'resume', resumedBy);
     this.options.store.reopenRun(runId);
     return this.drive(this.pipelineOf(run), this.options.store.run(runId)!, true);
   }

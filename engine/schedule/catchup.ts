@@ -21,22 +21,27 @@ export interface DueFires {
   cursor: Date;
 }
 
-/** Fire times in (cursor, now]: the on-time ones, and the missed ones as the policy says. */
+/**
+ * Fire times in (cursor, now] to start. A cursor within the on-time window
+ * means the daemon has been looking all along: every fire time since is on
+ * time. An older cursor means downtime (or a machine that slept): then
+ * `latest` starts only the newest fire time, and `none` only the newest if
+ * it is within the window, so that a schedule firing every few seconds does
+ * not start a burst of runs either way.
+ */
 export function dueFires(schedule: CronSchedule, policy: CatchupPolicy, cursor: Date, now: Date): DueFires {
   if (policy === 'all') {
     const due = fireTimesBetween(schedule, cursor, now, CATCHUP_BATCH);
     return { fire: due, cursor: due.length === CATCHUP_BATCH ? due[due.length - 1]! : now };
   }
-  const onTimeStart = new Date(Math.max(cursor.getTime(), now.getTime() - ON_TIME_WINDOW_MS));
-  const onTime = fireTimesBetween(schedule, onTimeStart, now);
-  const firstMissed = schedule.nextAfter(cursor);
-  const anyMissed = firstMissed !== undefined && firstMissed <= onTimeStart;
-  if (!anyMissed) return { fire: onTime, cursor: now };
-  if (policy === 'latest' && onTime.length === 0) {
-    const latest = latestFireTime(schedule, cursor, onTimeStart)!;
-    return { fire: [latest], firstSkipped: latest.getTime() === firstMissed.getTime() ? undefined : firstMissed, cursor: now };
-  }
-  return { fire: onTime, firstSkipped: firstMissed, cursor: now };
+  const windowStart = now.getTime() - ON_TIME_WINDOW_MS;
+  if (cursor.getTime() >= windowStart) return { fire: fireTimesBetween(schedule, cursor, now), cursor: now };
+  const firstDue = schedule.nextAfter(cursor);
+  if (!firstDue || firstDue > now) return { fire: [], cursor: now };
+  const newest = latestFireTime(schedule, cursor, now)!;
+  const fire = policy === 'latest' || newest.getTime() > windowStart ? [newest] : [];
+  const firstSkipped = fire.length === 1 && firstDue.getTime() === newest.getTime() ? undefined : firstDue;
+  return { fire, firstSkipped, cursor: now };
 }
 
 /** The last fire time in (from, until], found in growing windows so that a frequent schedule is not walked from long ago. */

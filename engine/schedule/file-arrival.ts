@@ -62,8 +62,12 @@ export function arrivalPath(spec: FileArrival, baseDir: string): string {
   return resolve(baseDir, spec.path);
 }
 
-/** Looks at a pipeline's file_arrival path and records a run request when the decision says so. */
-export function lookAtFileArrival(store: ScheduleStore, pipeline: Pipeline, states: Map<string, ArrivalState>, nowMs: number): boolean {
+/**
+ * Looks at a pipeline's file_arrival path and records a run request when the
+ * decision says so. While `paused`, changes are taken as handled: files that
+ * arrive during a pause do not start a run when it ends.
+ */
+export function lookAtFileArrival(store: ScheduleStore, pipeline: Pipeline, states: Map<string, ArrivalState>, nowMs: number, paused = false): boolean {
   const spec = pipeline.trigger?.fileArrival;
   if (!spec) return false;
   const newest = newestChange(arrivalPath(spec, pipeline.baseDir));
@@ -73,6 +77,11 @@ export function lookAtFileArrival(store: ScheduleStore, pipeline: Pipeline, stat
     // Files already there when the trigger is first seen do not start a run.
     if (handled === undefined) store.advanceCursor(pipeline.name, 'file_arrival', newest);
     state = { handledChange: handled ?? newest, lastTriggerMs: store.cursor(pipeline.name, 'file_arrival_fired') };
+  }
+  if (paused) {
+    if (newest > state.handledChange) store.advanceCursor(pipeline.name, 'file_arrival', newest);
+    states.set(pipeline.name, { handledChange: Math.max(newest, state.handledChange), lastTriggerMs: state.lastTriggerMs });
+    return false;
   }
   const decision = decideArrival(spec, state, newest, nowMs);
   states.set(pipeline.name, decision.state);

@@ -54,8 +54,9 @@ export class RequestDispatcher {
     const decide = (): Admission | undefined => {
       const active = this.activeRunCount(pipeline);
       if (active < pipeline.maxConcurrentRuns) return undefined;
+      const going = active === 1 ? 'a run was already going' : `${active} runs were already going`;
       return waits ? { kind: 'waiting' }
-        : { kind: 'skipped', message: `skipped: max_concurrent_runs (${pipeline.maxConcurrentRuns}) reached and queue is false` };
+        : { kind: 'skipped', message: `max_concurrent_runs is ${pipeline.maxConcurrentRuns} and ${going} (queue: false skips instead of waiting)` };
     };
     // A cheap look first: a full pipeline needs no git lookup or run row.
     const early = decide();

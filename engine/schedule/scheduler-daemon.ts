@@ -3,6 +3,8 @@
 // run requests, and starts the requests it can through the RunService. It
 // renews its lease, takes over the runs of daemons that died, follows the
 // pipelines folder, and on stop lets running runs finish within a grace period.
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { RunEvent } from '../execute/run-executor.js';
 import type { RunService } from '../execute/run-service.js';
 import type { Pipeline } from '../spec/model.js';
@@ -47,6 +49,8 @@ export class SchedulerDaemon {
   /** When each pipeline's time triggers next need a look; absent: look now. */
   private readonly wakeAt = new Map<string, number>();
   private pauses = new Map<string, boolean>();
+  /** Files with errors already logged, with the hash of the content that was logged. */
+  private readonly reportedInvalid = new Map<string, string>();
   private lookTimer: NodeJS.Timeout | undefined;
   private readonly intervals: NodeJS.Timeout[] = [];
   private stopping = false;
@@ -154,17 +158,16 @@ export class SchedulerDaemon {
       if (look.skippedFrom) log.info(`${pipeline.name}: missed fire times from ${look.skippedFrom.toISOString()} skipped (catchup: ${pipeline.schedule?.catchup})`);
       this.wakeAt.set(pipeline.name, look.nextWake?.getTime() ?? Infinity);
     }
-    if (!paused) {
-      for (const fired of lookAtUpstream(store, pipeline, now)) log.info(`${pipeline.name}: ${fired.triggerType} trigger from run ${fired.upstreamRunId}`);
-      if (lookAtFileArrival(store, pipeline, this.arrivals, now)) log.info(`${pipeline.name}: file_arrival trigger (${pipeline.trigger!.fileArrival!.path})`);
-    }
+    // Paused triggers still look, to pass over what happens while paused.
+    for (const fired of lookAtUpstream(store, pipeline, now, paused)) log.info(`${pipeline.name}: ${fired.triggerType} trigger from run ${fired.upstreamRunId}`);
+    if (lookAtFileArrival(store, pipeline, this.arrivals, now, paused)) log.info(`${pipeline.name}: file_arrival trigger (${pipeline.trigger!.fileArrival!.path})`);
     return this.wakeAt.get(pipeline.name)!;
   }
 
   private dispatch(): void {
     const { log, catalog } = this.options;
     const result = this.dispatcher.dispatch((name) => catalog.get(name));
-    for (const { request, message } of result.skipped) log.info(`${request.pipeline}: ${request.trigger_type} request ${request.fire_key} ${message}`);
+    for (const { request, message } of result.skipped) log.info(`${request.pipeline}: ${request.trigger_type} request ${request.fire_key} skipped: ${message}`);
     for (const { request, message } of result.failed) log.warn(`${request.pipeline}: ${request.trigger_type} request ${request.fire_key} cannot run: ${message}`);
     for (const started of result.started) this.execute(started);
   }
@@ -213,7 +216,31 @@ export class SchedulerDaemon {
     if (change.added.length > 0) log.info(`pipelines added: ${change.added.join(', ')}`);
     if (change.changed.length > 0) log.info(`pipelines changed, next runs use the new version: ${change.changed.join(', ')}`);
     if (change.removed.length > 0) log.info(`pipelines removed, no longer scheduled: ${change.removed.join(', ')}`);
-    for (const { loaded, kept } of change.invalid) log.invalidPipeline(loaded, kept);
+    this.reportInvalid(change.invalid);
+  }
+
+  /**
+   * Logs each broken file once per content, not at every rescan, and records
+   * the last valid version it keeps serving, so that `sluice schedules`,
+   * `pause` and `trigger` know what the daemon runs for that name.
+   */
+  private reportInvalid(invalid: CatalogChange['invalid']): void {
+    const { log, service, catalog } = this.options;
+    const now = new Map(invalid.map((item) => [resolve(item.loaded.file), item] as const));
+    for (const file of this.reportedInvalid.keys()) if (!now.has(file)) this.reportedInvalid.delete(file);
+    for (const [file, { loaded, kept }] of now) {
+      const hash = createHash('sha256').update(loaded.text ?? '').digest('hex');
+      if (this.reportedInvalid.get(file) === hash) continue;
+      this.reportedInvalid.set(file, hash);
+      log.invalidPipeline(loaded, kept);
+      const served = kept === undefined ? undefined : catalog.get(kept);
+      if (!served) continue;
+      try {
+        service.recordVersion(served);
+      } catch (error) {
+        log.warn(`${kept}: the version it keeps serving could not be recorded (${(error as Error).message})`);
+      }
+    }
   }
 
   private heartbeat(): void {
@@ -240,7 +267,7 @@ export class SchedulerDaemon {
       for (const run of runs) {
         const served = catalog.get(run.pipeline);
         if (served) monitor.watch(run.id, served.pipeline, run.trigger_type, run.start_ms ?? run.created_ms);
-        this.track(run.id, service.resume(run.id));
+        this.track(run.id, service.resume(run.id, `sluice serve (process ${process.pid}), which took over from daemon ${daemon.pid} when it died`));
       }
     }
   }

@@ -24,7 +24,7 @@ export class TimeTriggers {
   look(pipeline: Pipeline, paused: boolean, now: Date): TimeLook {
     const look: TimeLook = { enqueued: [] };
     if (pipeline.schedule) this.lookAtSchedule(pipeline, paused, now, look);
-    if (pipeline.trigger?.periodic) this.lookAtPeriodic(pipeline, pipeline.trigger.periodic.intervalMillis, now, look);
+    if (pipeline.trigger?.periodic) this.lookAtPeriodic(pipeline, pipeline.trigger.periodic.intervalMillis, paused, now, look);
     return look;
   }
 
@@ -64,8 +64,12 @@ export class TimeTriggers {
     look.nextWake = schedule.nextAfter(due.cursor);
   }
 
-  /** Every interval after the last periodic fire; after downtime, one run for the latest interval. */
-  private lookAtPeriodic(pipeline: Pipeline, intervalMillis: number, now: Date, look: TimeLook): void {
+  /**
+   * Every interval after the last periodic fire; after downtime, one run for
+   * the latest interval. While paused, the intervals pass without runs, as
+   * fire times of a schedule do: unpausing starts nothing until the next one.
+   */
+  private lookAtPeriodic(pipeline: Pipeline, intervalMillis: number, paused: boolean, now: Date, look: TimeLook): void {
     const last = this.store.cursor(pipeline.name, 'periodic');
     if (last === undefined) {
       this.store.advanceCursor(pipeline.name, 'periodic', now.getTime());
@@ -75,6 +79,11 @@ export class TimeTriggers {
     const elapsed = Math.floor((now.getTime() - last) / intervalMillis);
     if (elapsed >= 1) {
       const time = new Date(last + elapsed * intervalMillis);
+      if (paused) {
+        this.store.advanceCursor(pipeline.name, 'periodic', time.getTime());
+        look.nextWake = earliest(look.nextWake, new Date(time.getTime() + intervalMillis));
+        return;
+      }
       this.store.enqueue({ pipeline: pipeline.name, fireKey: `periodic:${time.toISOString()}`, triggerType: 'periodic', triggerTimeMs: time.getTime(), nowMs: now.getTime() });
       this.store.advanceCursor(pipeline.name, 'periodic', time.getTime());
       look.enqueued.push({ triggerType: 'periodic', time });

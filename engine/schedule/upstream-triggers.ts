@@ -7,7 +7,11 @@ import type { ScheduleStore } from '../state/schedule-store.js';
 /** A task reports drift by writing this value as `true` (the monitor task does). */
 export const DRIFT_VALUE = 'drift_detected';
 
-export function lookAtUpstream(store: ScheduleStore, pipeline: Pipeline, nowMs: number): { triggerType: 'upstream' | 'drift'; upstreamRunId: number }[] {
+/**
+ * Records a request per upstream run that ended since the last look. While
+ * `paused`, those runs are passed over: unpausing does not start runs for them.
+ */
+export function lookAtUpstream(store: ScheduleStore, pipeline: Pipeline, nowMs: number, paused = false): { triggerType: 'upstream' | 'drift'; upstreamRunId: number }[] {
   const trigger = pipeline.trigger;
   if (!trigger || (trigger.onSuccessOf.length === 0 && trigger.onDriftOf.length === 0)) return [];
   const since = store.cursor(pipeline.name, 'upstream');
@@ -20,6 +24,7 @@ export function lookAtUpstream(store: ScheduleStore, pipeline: Pipeline, nowMs: 
   let watermark = since;
   for (const run of store.endedRuns([...new Set([...trigger.onSuccessOf, ...trigger.onDriftOf])], since)) {
     watermark = Math.max(watermark, run.end_ms);
+    if (paused) continue;
     const succeeded = run.state === 'SUCCESS' || run.state === 'SUCCESS_WITH_FAILURES';
     if (succeeded && trigger.onSuccessOf.includes(run.pipeline)) {
       if (store.enqueue({ pipeline: pipeline.name, fireKey: `upstream:${run.id}`, triggerType: 'upstream', triggerTimeMs: run.end_ms, nowMs })) {
@@ -33,6 +38,8 @@ export function lookAtUpstream(store: ScheduleStore, pipeline: Pipeline, nowMs: 
     }
   }
   // Runs ending in the same millisecond as the watermark are read again next time; their fire keys keep them single.
-  if (watermark > since) store.advanceCursor(pipeline.name, 'upstream', watermark);
+  // Passed over while paused, they must not be read again once unpaused.
+  if (paused && watermark > since) store.advanceCursor(pipeline.name, 'upstream', watermark + 1);
+  else if (watermark > since) store.advanceCursor(pipeline.name, 'upstream', watermark);
   return started;
 }

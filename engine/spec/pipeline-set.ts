@@ -28,15 +28,27 @@ export function findPipelineFiles(paths: readonly string[]): string[] {
 }
 
 function walk(dir: string): string[] {
-  const out: string[] = [];
+  return pipelineFolderTree(dir).files;
+}
+
+/**
+ * The folders and pipeline files under `dir` (itself included), as
+ * findPipelineFiles reads them: hidden entries and node_modules are left out.
+ * `sluice serve` watches exactly these folders.
+ */
+export function pipelineFolderTree(dir: string): { dirs: string[]; files: string[] } {
+  const tree = { dirs: [dir], files: [] as string[] };
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
   for (const entry of entries) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(path));
-    else if (entry.isFile() && PIPELINE_EXTENSIONS.has(extname(entry.name))) out.push(path);
+    if (entry.isDirectory()) {
+      const below = pipelineFolderTree(path);
+      tree.dirs.push(...below.dirs);
+      tree.files.push(...below.files);
+    } else if (entry.isFile() && PIPELINE_EXTENSIONS.has(extname(entry.name))) tree.files.push(path);
   }
-  return out;
+  return tree;
 }
 
 export function loadPipelineSet(loader: PipelineLoader, files: readonly string[]): LoadedPipeline[] {

@@ -1,8 +1,8 @@
 // Checks pipeline settings that the schema cannot express: parameter defaults
 // against their types, unused parameters, retry bounds, cron and time zone.
-import { createRequire } from 'node:module';
 import { closest } from '../suggest.js';
 import type { CheckContext } from './check-context.js';
+import { cronProblem } from './cron-check.js';
 import type { Finding } from './finding.js';
 import type { ReferenceUse } from './reference-check.js';
 import { isRecord, yamlTypeName } from './path-names.js';
@@ -79,24 +79,11 @@ export function checkRetryBounds(ctx: CheckContext): void {
 
 let canonicalZones: Set<string> | undefined;
 
-// node-cron (and the child_process machinery it brings) loads only for files with a schedule.
-const require = createRequire(import.meta.url);
-const loadCron = (): typeof import('node-cron') => require('node-cron') as typeof import('node-cron');
-
 export function checkSchedule(ctx: CheckContext): void {
   const schedule = ctx.root.schedule;
   if (!isRecord(schedule)) return;
-  if (typeof schedule.cron === 'string') {
-    const result = loadCron().validateDetailed(schedule.cron);
-    if (!result.valid) {
-      const [first] = result.errors;
-      const field = first?.field === 'expression' ? undefined : first?.field;
-      const message = field
-        ? `invalid cron expression '${schedule.cron}': '${first!.value}' is not valid for the ${fieldWords(field)} field (${fieldRange(field)})`
-        : `invalid cron expression '${schedule.cron}': ${first?.message ?? 'unreadable'}; use 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first`;
-      ctx.errorInString(['schedule', 'cron'], field ? first?.value ?? '' : '', 'bad-cron', message);
-    }
-  }
+  const problem = typeof schedule.cron === 'string' ? cronProblem(schedule.cron) : undefined;
+  if (problem) ctx.errorInString(['schedule', 'cron'], problem.needle, 'bad-cron', problem.message);
   if (typeof schedule.timezone === 'string' && !isTimeZone(schedule.timezone)) {
     const suggestion = closest(schedule.timezone, knownTimeZones());
     ctx.error(['schedule', 'timezone'], 'bad-timezone',
@@ -122,16 +109,4 @@ function isTimeZone(name: string): boolean {
   } catch {
     return false;
   }
-}
-
-function fieldWords(field: string): string {
-  return field.replace(/([A-Z])/g, ' $1').toLowerCase();
-}
-
-function fieldRange(field: string): string {
-  const ranges: Record<string, string> = {
-    second: '0-59', minute: '0-59', hour: '0-23', dayOfMonth: '1-31, and the day must exist in the month',
-    month: '1-12 or JAN-DEC', dayOfWeek: '0-7 or SUN-SAT',
-  };
-  return ranges[field] ?? 'see the cron reference';
 }

@@ -3,7 +3,7 @@
 // leases. A request becomes a run in the same IMMEDIATE transaction that
 // checks max_concurrent_runs, so two daemons never start one fire twice.
 import type { Database } from './database.js';
-import type { RunRow } from './run-store.js';
+import type { PipelineVersionRow, RunRow } from './run-store.js';
 
 export type RequestState = 'QUEUED' | 'STARTED' | 'SKIPPED' | 'FAILED';
 
@@ -120,6 +120,20 @@ export class ScheduleStore {
     this.statements.advanceCursor.run(pipeline, trigger, position);
   }
 
+  /**
+   * The newest stored version of a pipeline: the one recorded or run last.
+   * When its file stops validating, a daemon records the version it keeps
+   * serving, so this is what a daemon serves for a broken file.
+   */
+  latestVersion(pipeline: string): PipelineVersionRow | undefined {
+    return this.statements.latestVersion.get(pipeline) as PipelineVersionRow | undefined;
+  }
+
+  /** Every pipeline name with the files its versions came from, newest first. */
+  versionFiles(): { name: string; file: string }[] {
+    return this.statements.versionFiles.all() as { name: string; file: string }[];
+  }
+
   setPaused(pipeline: string, paused: boolean, nowMs: number): void {
     this.statements.setPause.run(pipeline, Number(paused), nowMs);
   }
@@ -173,6 +187,9 @@ function prepare(db: Database) {
     getCursor: db.prepare('SELECT position FROM trigger_cursors WHERE pipeline = ? AND trigger = ?'),
     advanceCursor: db.prepare(`INSERT INTO trigger_cursors (pipeline, trigger, position) VALUES (?, ?, ?)
       ON CONFLICT (pipeline, trigger) DO UPDATE SET position = max(position, excluded.position)`),
+    latestVersion: db.prepare(`SELECT v.* FROM pipeline_versions v WHERE v.name = ? ORDER BY max(v.first_seen_ms,
+      coalesce((SELECT max(r.created_ms) FROM runs r WHERE r.pipeline_version_id = v.id), 0)) DESC, v.id DESC LIMIT 1`),
+    versionFiles: db.prepare('SELECT name, file FROM pipeline_versions GROUP BY name, file ORDER BY max(id) DESC'),
     setPause: db.prepare(`INSERT INTO schedule_pauses (pipeline, paused, changed_ms) VALUES (?, ?, ?)
       ON CONFLICT (pipeline) DO UPDATE SET paused = excluded.paused, changed_ms = excluded.changed_ms`),
     pauses: db.prepare('SELECT pipeline, paused FROM schedule_pauses'),
