@@ -1,10 +1,12 @@
 // train and evaluate end to end on the reference datasets: the metrics that
 // onnxruntime gives on the exported models equal scikit-learn's.
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { writeCheckedModel } from '../tasks/train/model-check.js';
 import { loadReferenceDataset } from './ml-fixtures.js';
 import { workspace, type Workspace } from './ml-helpers.js';
 
@@ -127,6 +129,46 @@ tasks:
     expect(ws.message('evaluate')).toContain("dataset://narrow@1 has no column 'mean_texture' (a model feature)");
     expect(ws.run(evaluate('not-a-model.onnx')).code).toBe(1);
     expect(ws.message('evaluate')).toMatch(/not-a-model\.onnx is not an ONNX model/);
+  });
+});
+
+describe('regression targets of realistic size', () => {
+  // Diabetes with its target scaled to house prices (~2e5) and to a centered
+  // ±2e8: onnxruntime returns float32, which rounds such outputs by far more
+  // than any fixed tolerance, and must still pass the export check.
+  const diabetes = loadReferenceDataset('diabetes');
+  const scaled = (scale: (y: number) => number) => {
+    const rows = readFileSync(join(fixtures, 'diabetes.csv'), 'utf8').trimEnd().split('\n');
+    const target = rows[0]!.split(',').indexOf('target');
+    return [rows[0], ...rows.slice(1).map((line) => line.split(',').map((cell, i) => (i === target ? String(scale(Number(cell))) : cell)).join(','))].join('\n') + '\n';
+  };
+  for (const [name, scale] of [['prices', (y: number) => y * 1000], ['centered', (y: number) => (y - 152) * 1e6]] as const) {
+    it(`linear_regression and gradient_boosting train and score a target of ${name === 'prices' ? '~2e5' : '±2e8'}`, () => {
+      const ws = workspace(`scaled-${name}`);
+      ws.write(`${name}.csv`, scaled(scale));
+      for (const algorithm of ['linear_regression', 'gradient_boosting']) {
+        const result = ws.run(pipeline('diabetes', algorithm, { train: algorithm === 'gradient_boosting' ? '      task: regression' : '      hyperparameters: { alpha: 0 }' })
+          .replaceAll('diabetes.csv', `${name}.csv`));
+        expect(result.code, result.stdout + result.stderr).toBe(0);
+        expect(ws.values('train').task).toBe('regression');
+        expect(existsSync(ws.values('train').model!)).toBe(true);
+        expect(readdirSync(dirname(ws.values('train').model!))).toEqual(['model.onnx']);
+        // R² does not depend on the target's units: the scaled fit scores like the original.
+        if (algorithm === 'linear_regression') expect(Number(ws.values('evaluate').r2)).toBeCloseTo(diabetes.reference.baselines.linreg.r2, 5);
+        else expect(Number(ws.values('evaluate').r2)).toBeGreaterThan(0.3);
+      }
+    });
+  }
+
+  it('a model that fails its onnxruntime check is not left as model.onnx', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'sluice-check-'));
+    const modelFile = join(folder, 'model.onnx');
+    await expect(writeCheckedModel(modelFile, new Uint8Array([1, 2, 3]), async () => {
+      throw new Error('disagrees');
+    })).rejects.toThrow('disagrees');
+    expect(readdirSync(folder)).toEqual([]);
+    await writeCheckedModel(modelFile, new Uint8Array([1, 2, 3]), async (file) => expect(readFileSync(file)).toHaveLength(3));
+    expect(readdirSync(folder)).toEqual(['model.onnx']);
   });
 });
 

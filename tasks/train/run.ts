@@ -6,13 +6,13 @@ import { formatDatasetUri } from '../data/dataset-uri.js';
 import { openDuckDb } from '../data/duckdb.js';
 import { SPLIT_COLUMN } from '../data/model-table.js';
 import { featureNames, type ModelMetadata } from '../ml/model-spec.js';
-import { buildModelOnnx, writeModelFile } from '../ml/onnx/index.js';
+import { buildModelOnnx } from '../ml/onnx/index.js';
 import { numberParameter } from '../runtime/parameter-values.js';
 import { TaskInputError, type TaskContext, type TaskValues } from '../runtime/task-context.js';
 import type { Algorithm } from './definition.js';
 import { fitModel, type Hyperparameters } from './fit-model.js';
 import { splitHoldout } from './holdout.js';
-import { checkOnnxAgainstMemory, predictionMetrics } from './model-check.js';
+import { checkOnnxAgainstMemory, predictionMetrics, writeCheckedModel } from './model-check.js';
 import { learningKind, loadTrainingSet, resolvePlan } from './training-set.js';
 
 export interface TrainParams {
@@ -50,9 +50,8 @@ export async function run(params: TrainParams, context: TaskContext): Promise<Ta
       task: all.task, ...(all.classes ? { classes: all.classes } : {}), target, plan, algorithm: params.algorithm, hyperparameters: fitted.settings,
     };
     const modelFile = join(context.artifactsDir, 'model.onnx');
-    writeModelFile(modelFile, buildModelOnnx(fitted.model, metadata));
-    const difference = await checkOnnxAgainstMemory(modelFile, fitted.model, fit);
-    context.progress(`wrote ${modelFile} in ${fitSeconds.toFixed(2)} s (${fitted.iterations} iterations); onnxruntime agrees within ${difference.toExponential(1)}`);
+    const difference = await writeCheckedModel(modelFile, buildModelOnnx(fitted.model, metadata), (file) => checkOnnxAgainstMemory(file, fitted.model, fit));
+    context.progress(`wrote ${modelFile} in ${fitSeconds.toFixed(2)} s (${fitted.iterations} iterations); onnxruntime agrees within ${difference.toExponential(1)} of each output's size`);
 
     const values: TaskValues = {
       model: modelFile, algorithm: params.algorithm, task: all.task, target, dataset: uri, train_rows: fit.rows,
