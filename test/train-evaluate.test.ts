@@ -111,6 +111,19 @@ ${train}`;
     expect(ws.message('train')).toContain('hyperparameter max_depth does not apply to logistic_regression (it is for gradient_boosting)');
   });
 
+  it('an integer target with many distinct values needs task:, and evaluate lists at most 10 classes the model knows', () => {
+    const result = ws.run(pipeline('diabetes', 'gradient_boosting', { steps: '[]' }));
+    expect(result.code).toBe(1);
+    expect(ws.message('train')).toMatch(new RegExp("target 'target' of dataset://diabetes_features@\\d+ holds integers with 191 distinct values in 353 train rows, " +
+      'which looks like a quantity rather than classes: to predict the number set task: regression; to treat each value as a class, set task: classification'));
+    expect(ws.run(pipeline('diabetes', 'gradient_boosting', { steps: '[]', train: '      task: regression' })).code).toBe(0);
+    expect(ws.values('train').task).toBe('regression');
+
+    expect(ws.run(pipeline('diabetes', 'gradient_boosting', { steps: '[]', train: '      task: classification\n      hyperparameters: { max_iterations: 1 }' })).code).toBe(1);
+    const message = ws.message('evaluate');
+    expect(message).toMatch(/has class '\d+' in target, which the model does not know \(its classes: 25, 31, 37, 39, 40, 42, 43, 44, 45, 47, … \d+ more\)/);
+  });
+
   it('evaluating on data without a model feature names the column, and a file that is not ONNX is refused', () => {
     ws.write('narrow.csv', 'mean_radius,target\n14.1,1\n20.0,0\n');
     const first = ws.run(pipeline('breast_cancer', 'logistic_regression'));

@@ -34,7 +34,7 @@ export async function run(params: TrainParams, context: TaskContext): Promise<Ta
     const uri = formatDatasetUri(dataset.name, dataset.version);
     const target = params.target ?? dataset.target;
     if (!target) throw new TaskInputError(`${uri} names no target column; give target: here or in the feature task`);
-    const kind = learningKind(dataset, target, params.algorithm, params.task);
+    const kind = await learningKind(connection, dataset, target, params.algorithm, params.task);
     const plan = await resolvePlan(connection, dataset, target);
     const split = dataset.columns.some((column) => column.name === SPLIT_COLUMN) ? 'train' : 'all';
     const all = await loadTrainingSet(connection, dataset, plan, target, kind, split);

@@ -4,7 +4,7 @@
 import type { DatasetVersion } from '../../engine/state/dataset-catalog.js';
 import { isNumericType } from '../data/column-types.js';
 import { formatDatasetUri } from '../data/dataset-uri.js';
-import type { DuckDBConnection } from '../data/duckdb.js';
+import { queryRows, sqlName, sqlString, type DuckDBConnection } from '../data/duckdb.js';
 import { defaultFeatureSteps, loadModelTable, rawColumns, SPLIT_COLUMN, type SplitChoice } from '../data/model-table.js';
 import { fitFeaturePlan } from '../feature/fit-plan.js';
 import { featureNames, type FeaturePlan, type LearningTask } from '../ml/model-spec.js';
@@ -34,19 +34,42 @@ export async function resolvePlan(connection: DuckDBConnection, dataset: Dataset
   return plan;
 }
 
-/** Regression for linear regression and for non-integer numbers; otherwise classification. */
-export function learningKind(dataset: DatasetVersion, target: string, algorithm: string, declared?: 'classification' | 'regression'): 'classification' | 'regression' {
+/**
+ * An integer target is read as classes unless it has more than this many
+ * distinct values which are also more than MANY_VALUES_SHARE of the rows:
+ * then it looks like a quantity (a count, a price, a score), and guessing
+ * wrong would train a classifier with hundreds of classes, or a regressor
+ * over labels. The user says which with `task:`.
+ */
+export const MANY_VALUES = 20;
+export const MANY_VALUES_SHARE = 0.05;
+
+/** Regression for linear regression and for non-integer numbers; otherwise classification (see MANY_VALUES). */
+export async function learningKind(
+  connection: DuckDBConnection, dataset: DatasetVersion, target: string, algorithm: string, declared?: 'classification' | 'regression',
+): Promise<'classification' | 'regression'> {
   if (algorithm === 'linear_regression') {
     if (declared === 'classification') throw new TaskInputError('linear_regression predicts numbers; use logistic_regression or gradient_boosting for classification');
     return 'regression';
   }
-  if (algorithm === 'logistic_regression') {
-    if (declared === 'regression') throw new TaskInputError('logistic_regression classifies; use linear_regression or gradient_boosting for regression');
-    return 'classification';
+  if (algorithm === 'logistic_regression' && declared === 'regression') {
+    throw new TaskInputError('logistic_regression classifies; use linear_regression or gradient_boosting for regression');
   }
   if (declared) return declared;
   const type = dataset.columns.find((column) => column.name === target)?.type;
-  return type === 'number' ? 'regression' : 'classification';
+  if (type === 'number' && algorithm !== 'logistic_regression') return 'regression';
+  if (type === 'integer') {
+    const trainRows = dataset.columns.some((column) => column.name === SPLIT_COLUMN) ? `${sqlName(SPLIT_COLUMN)} = 'train'` : 'true';
+    const counted = await queryRows(connection, `SELECT count(DISTINCT ${sqlName(target)}) AS n, count(*) AS rows FROM read_parquet(${sqlString(dataset.file)}) WHERE ${trainRows}`);
+    const [distinct, rows] = [Number(counted[0]!.n), Number(counted[0]!.rows)];
+    if (distinct > MANY_VALUES && distinct > MANY_VALUES_SHARE * rows) {
+      const uri = formatDatasetUri(dataset.name, dataset.version);
+      const regression = algorithm === 'logistic_regression' ? 'use linear_regression, or gradient_boosting with task: regression,' : 'set task: regression';
+      throw new TaskInputError(`target '${target}' of ${uri} holds integers with ${distinct} distinct values in ${rows} train rows, which looks like a quantity rather than classes: ` +
+        `to predict the number ${regression}; to treat each value as a class, set task: classification`);
+    }
+  }
+  return 'classification';
 }
 
 export async function loadTrainingSet(
