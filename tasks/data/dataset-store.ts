@@ -35,14 +35,14 @@ export class DatasetStore {
     const temporary = join(this.folder, `.incoming-${process.pid}-${Date.now()}.parquet`);
     try {
       await connection.run(`COPY (${sql}) TO ${sqlString(temporary)} (FORMAT parquet, COMPRESSION zstd)`);
-      const contentHash = await sha256File(temporary);
-      const file = join(this.folder, `${contentHash}.parquet`);
+      const fileHash = await sha256File(temporary);
+      const file = join(this.folder, `${fileHash}.parquet`);
       if (existsSync(file)) rmSync(temporary);
       else renameSync(temporary, file);
       const described = await queryRows(connection, `DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`);
       const counted = await queryRows(connection, `SELECT count(*) AS n FROM read_parquet(${sqlString(file)})`);
       const { version, created } = this.catalog.publish({
-        ...request, contentHash, file, columns: describeColumns(described), rowCount: Number(counted[0]!.n),
+        ...request, contentHash: versionHash(fileHash, request), file, columns: describeColumns(described), rowCount: Number(counted[0]!.n),
       });
       return { version, uri: formatDatasetUri(version.name, version.version), created };
     } finally {
@@ -72,6 +72,18 @@ export class DatasetStore {
   latest(name: string): DatasetVersion | undefined {
     return this.catalog.find(name);
   }
+}
+
+/**
+ * What makes two versions the same: the rows, and for a feature dataset the
+ * target, split and fitted plan that train reads from the catalog (a new
+ * clip step on the same rows must give a new version). Versions with the
+ * same rows share one file, named by the rows' hash alone.
+ */
+function versionHash(fileHash: string, request: PublishRequest): string {
+  const { featurePlan, split, target } = request;
+  if (featurePlan === undefined && split === undefined && target === undefined) return fileHash;
+  return createHash('sha256').update(`${fileHash}\n${JSON.stringify({ featurePlan, split, target })}`).digest('hex');
 }
 
 function sha256File(file: string): Promise<string> {
