@@ -210,6 +210,37 @@ ${feature}`;
     expect(ws.message('features')).toMatch(/the feature SQL failed: Binder Error: .*nonsense/);
   });
 
+  it('an infinite value in the train rows names its row instead of fitting a transform on it; a clip step before it helps', () => {
+    // Row 4 (inf) is a train row; rows 1 and 6 are the test rows of row_index % 5.
+    ws.write('data/inf.csv', 'id,x,label\n1,0.5,a\n2,1.5,b\n3,2.5,a\n4,inf,b\n5,3.5,a\n6,4.5,b\n7,-inf,a\n8,5.5,b\n');
+    const yaml = (steps: string, sql = '') => `name: infinite
+tasks:
+  - task_key: ingest
+    ingest: { source: data/inf.csv, dataset: inf }
+  - task_key: features
+    depends_on: [ingest]
+    feature:
+      inputs: { raw: "{{tasks.ingest.values.dataset}}" }
+      dataset: inf_features
+${sql}      split: { by: row_index, modulo: 5 }
+      features: { x: ${steps} }
+`;
+    for (const step of ['{impute: mean}', 'standardize', 'min_max', 'log']) {
+      expect(ws.run(yaml(`[${step}]`)).code).toBe(1);
+      expect(ws.message('features')).toContain(`features.x: row 4 of dataset://inf@1 holds an infinite value (inf), so ${step.replace(/[{}]/g, '')} cannot be fitted on the train rows; ` +
+        'add a {clip: {min, max}} step before it, or filter such rows out in the SQL');
+    }
+    expect(ws.run(yaml('[standardize]', '      sql: SELECT * FROM raw WHERE id > 1\n')).code).toBe(1);
+    expect(ws.message('features')).toContain('features.x: row 3 of the SQL result holds an infinite value (inf), so standardize');
+
+    expect(ws.run(yaml('[{clip: {min: 0, max: 10}}, min_max]')).code).toBe(0);
+    const db = openStateDatabase(ws.state, { mustExist: true });
+    const plan = new DatasetCatalog(db).find('inf_features')!.featurePlan as { columns: { steps: object[] }[] };
+    db.close();
+    // Train rows after the clip: 1.5, 2.5, 10 (inf), 3.5, 0 (-inf), 5.5.
+    expect(plan.columns[0]!.steps[1]).toEqual({ op: 'scale', offset: 0, scale: 0.1 });
+  });
+
   it('refuses a target that is also a feature, and a transform that does not fit the column', () => {
     expect(ws.run(pipeline(`      sql: SELECT * FROM c
       target: churned

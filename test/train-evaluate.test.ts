@@ -106,9 +106,38 @@ ${train}`;
     expect(ws.message('train')).toContain("target 'y' of dataset://one_class@1 has only one class (0)");
     ws.write('missing.csv', 'x,y\n1,0\n,1\n3,0\n4,1\n');
     expect(ws.run(yaml('      algorithm: logistic_regression\n').replaceAll('one_class', 'missing')).code).toBe(1);
-    expect(ws.message('train')).toContain("feature 'x' is missing at row 2 of the train rows; logistic_regression needs every value: add {impute: median}");
+    expect(ws.message('train')).toContain("feature 'x' is missing at row 2 of dataset://missing@1; logistic_regression needs every value: add {impute: median}");
     expect(ws.run(yaml('      algorithm: logistic_regression\n      hyperparameters: { max_depth: 3 }\n').replaceAll('one_class', 'missing')).code).toBe(1);
     expect(ws.message('train')).toContain('hyperparameter max_depth does not apply to logistic_regression (it is for gradient_boosting)');
+  });
+
+  it('an infinite feature value names the train row and the dataset row, and a clip step in the feature task lets it train', () => {
+    ws.write('inf.csv', 'id,x,label\n1,0.5,a\n2,1.5,b\n3,2.5,a\n4,inf,b\n5,3.5,a\n6,4.5,b\n7,-inf,a\n8,5.5,b\n9,1,a\n10,2,b\n11,3,a\n');
+    const yaml = (steps: string) => `name: infinite_training
+tasks:
+  - task_key: ingest
+    ingest: { source: inf.csv, dataset: inf }
+  - task_key: features
+    depends_on: [ingest]
+    feature:
+      inputs: { raw: "{{tasks.ingest.values.dataset}}" }
+      dataset: inf_features
+      target: label
+      split: { by: row_index, modulo: 5 }
+      features: { x: ${steps} }
+  - task_key: train
+    depends_on: [features]
+    train: { dataset: "{{tasks.features.values.dataset}}", algorithm: logistic_regression }
+`;
+    expect(ws.run(yaml('[]')).code).toBe(1);
+    const unclipped = ws.values('features').dataset;
+    // Dataset row 1 is a test row, so dataset row 4 is the third train row.
+    expect(ws.message('train')).toMatch(/column 'x' has an infinite value \(Infinity\) at row 3 of the train rows \(row 4 of dataset:\/\/inf_features@\d+\); add a \{clip: \{min, max\}\} step for it in the feature task/);
+    const clipped = ws.run(yaml('[{clip: {min: 0, max: 10}}]'));
+    expect(clipped.code, clipped.stdout + clipped.stderr).toBe(0);
+    expect(ws.values('train').train_rows).toBe('8');
+    // The same rows with another feature plan are another version: train reads the plan from it.
+    expect(ws.values('features').dataset).not.toBe(unclipped);
   });
 
   it('an integer target with many distinct values needs task:, and evaluate lists at most 10 classes the model knows', () => {

@@ -7,7 +7,7 @@ import { TaskInputError } from '../runtime/task-context.js';
 import { isNumericType } from './column-types.js';
 import { readColumns, type ColumnTable } from './column-reader.js';
 import { formatDatasetUri } from './dataset-uri.js';
-import { sqlName, type DuckDBConnection } from './duckdb.js';
+import { queryRows, sqlName, sqlString, type DuckDBConnection } from './duckdb.js';
 
 export const SPLIT_COLUMN = '_split';
 
@@ -55,6 +55,20 @@ export async function loadModelTable(
   return target.numeric
     ? { ...table, targetNumbers: table.numeric[target.column]! }
     : { ...table, targetText: table.text[target.column]! };
+}
+
+/**
+ * Where the `index`-th (0-based) row of a split is, for messages: "row 3 of
+ * the train rows (row 4 of dataset://x@1)". Dataset rows are counted from 1
+ * in the dataset's order, which for an ingested CSV is its data lines (the
+ * header is not a row). Found only when an error needs it.
+ */
+export async function describeRow(connection: DuckDBConnection, dataset: DatasetVersion, split: SplitChoice, index: number): Promise<string> {
+  const uri = formatDatasetUri(dataset.name, dataset.version);
+  if (split === 'all' || !dataset.columns.some((column) => column.name === SPLIT_COLUMN)) return `row ${index + 1} of ${uri}`;
+  const found = await queryRows(connection, `SELECT n FROM (SELECT row_number() OVER () AS n, ${sqlName(SPLIT_COLUMN)} AS part FROM read_parquet(${sqlString(dataset.file)}))
+    WHERE part = ${sqlString(split)} ORDER BY n LIMIT 1 OFFSET ${index}`);
+  return `row ${index + 1} of the ${split} rows (row ${Number(found[0]?.n)} of ${uri})`;
 }
 
 /** Columns as the model takes them: numbers, and categories as text (an empty value is no category). */

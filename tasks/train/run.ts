@@ -10,10 +10,10 @@ import { buildModelOnnx } from '../ml/onnx/index.js';
 import { numberParameter } from '../runtime/parameter-values.js';
 import { TaskInputError, type TaskContext, type TaskValues } from '../runtime/task-context.js';
 import type { Algorithm } from './definition.js';
-import { fitModel, type Hyperparameters } from './fit-model.js';
+import { checkHyperparameterNames, fitModel, type Hyperparameters } from './fit-model.js';
 import { splitHoldout } from './holdout.js';
 import { checkOnnxAgainstMemory, predictionMetrics, writeCheckedModel } from './model-check.js';
-import { learningKind, loadTrainingSet, resolvePlan } from './training-set.js';
+import { checkNoMissing, learningKind, loadTrainingSet, resolvePlan } from './training-set.js';
 
 export interface TrainParams {
   dataset: string;
@@ -30,6 +30,7 @@ export async function run(params: TrainParams, context: TaskContext): Promise<Ta
   const connection = await openDuckDb();
   const store = DatasetStore.open(context);
   try {
+    checkHyperparameterNames(params.algorithm, params.hyperparameters ?? {});
     const dataset = store.resolve(params.dataset, 'dataset');
     const uri = formatDatasetUri(dataset.name, dataset.version);
     const target = params.target ?? dataset.target;
@@ -43,6 +44,7 @@ export async function run(params: TrainParams, context: TaskContext): Promise<Ta
     context.progress(`training ${params.algorithm} (${all.task}) on ${fit.rows} rows × ${featureNames(plan).length} features of ${uri}` +
       (validation ? `, ${validation.rows} held out for validation` : ''));
 
+    if (params.algorithm !== 'gradient_boosting') await checkNoMissing(connection, fit, params.algorithm);
     const started = performance.now();
     const fitted = fitModel(params.algorithm, fit, params.hyperparameters ?? {}, context.progress);
     const fitSeconds = (performance.now() - started) / 1000;

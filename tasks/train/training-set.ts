@@ -5,7 +5,7 @@ import type { DatasetVersion } from '../../engine/state/dataset-catalog.js';
 import { isNumericType } from '../data/column-types.js';
 import { formatDatasetUri } from '../data/dataset-uri.js';
 import { queryRows, sqlName, sqlString, type DuckDBConnection } from '../data/duckdb.js';
-import { defaultFeatureSteps, loadModelTable, rawColumns, SPLIT_COLUMN, type SplitChoice } from '../data/model-table.js';
+import { defaultFeatureSteps, describeRow, loadModelTable, rawColumns, SPLIT_COLUMN, type SplitChoice } from '../data/model-table.js';
 import { fitFeaturePlan } from '../feature/fit-plan.js';
 import { featureNames, type FeaturePlan, type LearningTask } from '../ml/model-spec.js';
 import { applyFeaturePlan } from '../ml/predict.js';
@@ -23,14 +23,20 @@ export interface TrainingSet {
   labels?: Int32Array;
   values?: Float64Array;
   rows: number;
+  /** Where the rows come from, for messages that name a row. */
+  dataset: DatasetVersion;
+  split: SplitChoice;
+  /** Each row's 0-based index among the split's rows (a validation holdout takes some of them). */
+  splitRows: Int32Array;
 }
 
 export async function resolvePlan(connection: DuckDBConnection, dataset: DatasetVersion, target: string): Promise<FeaturePlan> {
   if (dataset.featurePlan) return dataset.featurePlan as FeaturePlan;
   const trainRows = dataset.columns.some((column) => column.name === SPLIT_COLUMN) ? `${SPLIT_COLUMN} = 'train'` : 'true';
   const view = `read_parquet('${dataset.file.replaceAll("'", "''")}')`;
-  const plan = await fitFeaturePlan(connection, view, trainRows, dataset.columns, defaultFeatureSteps(dataset, target));
-  if (plan.columns.length === 0) throw new TaskInputError(`${formatDatasetUri(dataset.name, dataset.version)} has no columns besides the target to learn from`);
+  const uri = formatDatasetUri(dataset.name, dataset.version);
+  const plan = await fitFeaturePlan(connection, view, trainRows, dataset.columns, defaultFeatureSteps(dataset, target), { column: (name) => `column '${name}' of ${uri}`, rows: uri });
+  if (plan.columns.length === 0) throw new TaskInputError(`${uri} has no columns besides the target to learn from`);
   return plan;
 }
 
@@ -81,50 +87,66 @@ export async function loadTrainingSet(
     throw new TaskInputError(`target '${target}' of ${uri} holds ${targetType} values; regression needs numbers`);
   }
   const table = await loadModelTable(connection, dataset, plan, { split, target: { column: target, numeric: kind === 'regression' } });
+  const where = (row: number) => describeRow(connection, dataset, split, row);
   const raw = rawColumns(table);
-  const features = modelFeatures(plan, raw, uri);
+  const features = applyFeaturePlan(plan, raw);
+  const infinite = firstInfinite(plan, features);
+  if (infinite) {
+    const value = (raw[infinite.column] as Float64Array)[infinite.row]!;
+    const what = Number.isFinite(value) ? `${value}, which is infinite as the model's float32 input` : `an infinite value (${value})`;
+    const steps = infinite.steps > 0 ? ' (and its feature steps leave it so)' : '';
+    throw new TaskInputError(`column '${infinite.column}' has ${what} at ${await where(infinite.row)}${steps}; ` +
+      'add a {clip: {min, max}} step for it in the feature task, or filter such rows out in the feature SQL');
+  }
+  const base = { plan, target, raw, features, rows: table.rows, dataset, split, splitRows: Int32Array.from({ length: table.rows }, (_, row) => row) };
   if (kind === 'regression') {
     const values = table.targetNumbers!;
     const bad = values.findIndex((value) => !Number.isFinite(value));
-    if (bad >= 0) throw new TaskInputError(`target '${target}' of ${uri} has ${describeBad(values[bad]!)} at row ${bad + 1} of the ${split} rows; drop or fill such rows in the feature SQL`);
-    return { plan, task: 'regression', target, raw, features, values, rows: table.rows };
+    if (bad >= 0) {
+      const what = Number.isNaN(values[bad]!) ? 'is empty' : `is ${values[bad]}`;
+      throw new TaskInputError(`target '${target}' ${what} at ${await where(bad)}; a regression target needs a number in every row: filter such rows out in the feature SQL`);
+    }
+    return { ...base, task: 'regression', values };
   }
   const text = table.targetText!;
   const missing = text.indexOf(null);
-  if (missing >= 0) throw new TaskInputError(`target '${target}' of ${uri} is empty at row ${missing + 1} of the ${split} rows; drop such rows in the feature SQL`);
+  if (missing >= 0) throw new TaskInputError(`target '${target}' is empty at ${await where(missing)}; filter rows without a label out in the feature SQL (e.g. WHERE ${target} IS NOT NULL)`);
   const classes = sortLabels([...new Set(text as string[])]);
   if (classes.length < 2) throw new TaskInputError(`target '${target}' of ${uri} has only one class (${classes[0]}) in the ${split} rows; a classifier needs at least two`);
   const index = new Map(classes.map((label, i) => [label, i]));
   const labels = Int32Array.from(text as string[], (label) => index.get(label)!);
-  return { plan, task: classes.length === 2 ? 'binary' : 'multiclass', target, classes, raw, features, labels, rows: table.rows };
+  return { ...base, task: classes.length === 2 ? 'binary' : 'multiclass', classes, labels };
 }
 
-/** The plan applied to the raw columns; an infinite value is an error naming its column and row. */
-export function modelFeatures(plan: FeaturePlan, columns: Record<string, Float64Array | string[]>, uri: string): Float64Array[] {
+/**
+ * The first infinite model feature. Checked after the plan, so that a clip
+ * step (or a row filtered out) deals with infinities; the trainers and
+ * ONNX would otherwise turn them into NaN scores.
+ */
+function firstInfinite(plan: FeaturePlan, features: Float64Array[]): { column: string; steps: number; row: number } | undefined {
+  let feature = 0;
   for (const transform of plan.columns) {
-    const values = columns[transform.column];
-    if (transform.kind !== 'numeric' || !(values instanceof Float64Array)) continue;
-    for (let row = 0; row < values.length; row++) {
-      if (values[row] === Infinity || values[row] === -Infinity) {
-        throw new TaskInputError(`column '${transform.column}' of ${uri} has ${describeBad(values[row]!)} at row ${row + 1}; clip it or filter it out in the feature SQL`);
-      }
+    if (transform.kind === 'one_hot') {
+      feature += transform.categories.length;
+      continue;
     }
-  }
-  return applyFeaturePlan(plan, columns);
-}
-
-/** The first feature with a missing value, for models that cannot take one. */
-export function firstMissing(plan: FeaturePlan, features: Float64Array[]): { feature: string; row: number } | undefined {
-  const names = featureNames(plan);
-  for (const [index, values] of features.entries()) {
-    const row = values.findIndex(Number.isNaN);
-    if (row >= 0) return { feature: names[index]!, row: row + 1 };
+    const row = features[feature]!.findIndex((value) => value === Infinity || value === -Infinity);
+    if (row >= 0) return { column: transform.column, steps: transform.steps.length, row };
+    feature += 1;
   }
   return undefined;
 }
 
-function describeBad(value: number): string {
-  return Number.isNaN(value) ? 'a missing value (NaN)' : `an infinite value (${value})`;
+/** For models that cannot take a missing value: an error naming the first one's feature and row. */
+export async function checkNoMissing(connection: DuckDBConnection, data: TrainingSet, algorithm: string): Promise<void> {
+  const names = featureNames(data.plan);
+  for (const [index, values] of data.features.entries()) {
+    const row = values.findIndex(Number.isNaN);
+    if (row < 0) continue;
+    const at = await describeRow(connection, data.dataset, data.split, data.splitRows[row]!);
+    throw new TaskInputError(`feature '${names[index]}' is missing at ${at}; ${algorithm} needs every value: ` +
+      'add {impute: median} to its steps in the feature task (gradient_boosting handles missing values itself)');
+  }
 }
 
 /** Numbers in numeric order, anything else as text. */
