@@ -85,6 +85,22 @@ tasks:
     expect(ws.message('ingest')).toContain("column 'tenure' is declared integer but has values that are not: row 2 of data/bad-number.csv: 'twelve'");
   });
 
+  it('a declared integer column holding a fraction is an error, not rounded', () => {
+    ws.write('data/fraction.csv', customers(['1,basic,12,29.5,2024-01-03,0', '2,pro,2.6,59.0,2024-02-11,1', '3,pro,4.0,59.0,2024-02-11,1', '4,pro,-0.5,59.0,2024-02-11,1']));
+    const yaml = (tenure: string) => `name: typed
+tasks:
+  - task_key: ingest
+    ingest:
+      source: data/fraction.csv
+      dataset: fraction_customers
+      schema: { customer_id: integer, plan: string, tenure: ${tenure}, monthly_charges: number, signup_date: date, churned: integer }
+`;
+    expect(ws.run(yaml('integer')).code).toBe(1);
+    expect(ws.message('ingest')).toContain("column 'tenure' is declared integer but has values that are not: row 2 of data/fraction.csv: '2.6'; " +
+      "row 4 of data/fraction.csv: '-0.5' (integer takes whole numbers only; declare it number to keep fractions)");
+    expect(ws.run(yaml('number')).code).toBe(0);
+  });
+
   it('quality checks report every failure and write no version', () => {
     ws.write('data/dirty.csv', customers([...goodRows, '3,gold,-5,31.0,2024-03-20,0']));
     const result = ws.run(ingestYaml(`      checks:

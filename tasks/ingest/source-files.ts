@@ -54,12 +54,17 @@ export async function openSource(connection: DuckDBConnection, pattern: string, 
 export async function typedSelect(connection: DuckDBConnection, source: SourceRelation, schema: Record<string, ColumnType>, workingDir: string): Promise<string> {
   const columns = Object.entries(schema);
   for (const [column, type] of columns) {
-    const target = duckDbType(type);
-    const bad = await queryRows(connection, `SELECT _source_file AS file, _source_row AS row, CAST(${sqlName(column)} AS VARCHAR) AS value
-      FROM ${source.view} WHERE ${sqlName(column)} IS NOT NULL AND TRY_CAST(${sqlName(column)} AS ${target}) IS NULL ORDER BY file, row LIMIT 3`);
+    const name = sqlName(column);
+    // A cast to BIGINT rounds 2.6 to 3: an integer must also equal itself as a double.
+    const fails = type === 'integer'
+      ? `TRY_CAST(${name} AS BIGINT) IS NULL OR TRY_CAST(${name} AS DOUBLE) <> CAST(TRY_CAST(${name} AS BIGINT) AS DOUBLE)`
+      : `TRY_CAST(${name} AS ${duckDbType(type)}) IS NULL`;
+    const bad = await queryRows(connection, `SELECT _source_file AS file, _source_row AS row, CAST(${name} AS VARCHAR) AS value
+      FROM ${source.view} WHERE ${name} IS NOT NULL AND (${fails}) ORDER BY file, row LIMIT 3`);
     if (bad.length > 0) {
       const examples = bad.map((row) => `row ${row.row} of ${relative(workingDir, String(row.file))}: '${row.value}'`).join('; ');
-      throw new TaskInputError(`column '${column}' is declared ${type} but has values that are not: ${examples}`);
+      const hint = type === 'integer' ? ' (integer takes whole numbers only; declare it number to keep fractions)' : '';
+      throw new TaskInputError(`column '${column}' is declared ${type} but has values that are not: ${examples}${hint}`);
     }
   }
   return columns.map(([column, type]) => `CAST(${sqlName(column)} AS ${duckDbType(type)}) AS ${sqlName(column)}`).join(', ');
