@@ -1,5 +1,5 @@
 // ingest and feature end to end: real files, DuckDB, Parquet, the state database.
-import { existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCatalog } from '../engine/state/dataset-catalog.js';
@@ -131,6 +131,45 @@ tasks:
 
     expect(ws.run(ingestYaml('      checks: { not_null: [tenur] }\n')).code).toBe(1);
     expect(ws.message('ingest')).toContain("names column 'tenur', which the dataset does not have; did you mean 'tenure'?");
+  });
+
+  it('a file in another format than its name says, or a CSV line with extra fields, is explained in Sluice terms', () => {
+    const fail = (source: string, format = '') => {
+      const result = ws.run(ingestYaml(format, source, 'wrong_format'));
+      expect(result.code, result.stdout + result.stderr).toBe(1);
+      const message = ws.message('ingest');
+      // DuckDB's hints name read_csv settings an ingest task does not have.
+      expect(message).not.toMatch(/strict_mode|delim=|sniffing|auto-detecting|Possible fixes/);
+      return message;
+    };
+    writeFileSync(join(ws.root, 'data/program.csv'), Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(120)]));
+    expect(fail('data/program.csv')).toContain('cannot read data/program.csv as csv: it does not look like CSV text (it starts like an ELF executable); ' +
+      'is it another format? set format: jsonl or parquet if it is one of those');
+    writeFileSync(join(ws.root, 'data/picture.csv'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]));
+    expect(fail('data/picture.csv')).toContain('it does not look like CSV text (it starts like a PNG image)');
+    ws.write('data/events.csv', '{"id": 1}\n{"id": 2}\n');
+    expect(fail('data/events.csv')).toContain(`cannot read data/events.csv as csv: it holds JSON (it starts with '{"id": 1}'); set format: jsonl`);
+    ws.write('data/array.json', '[\n  {"id": 1},\n  {"id": 2}\n]\n');
+    expect(fail('data/array.json')).toContain("cannot read data/array.json as jsonl: it holds a JSON array (it starts with '['), and ingest reads JSON lines: one object per line");
+    ws.write('data/table.parquet', customers(goodRows));
+    expect(fail('data/table.parquet')).toContain("cannot read data/table.parquet as parquet: it is not a Parquet file (no PAR1 magic bytes; it looks like text, perhaps CSV: it starts with 'customer_id,plan,");
+    ws.write('data/damaged.parquet', 'PAR1 and then nothing a Parquet reader wants PAR1');
+    expect(fail('data/damaged.parquet')).toMatch(/cannot read data\/damaged\.parquet as parquet: .*; the file may be truncated or damaged, or another format/);
+
+    // A line with an extra field early on: DuckDB would read the file as one column named "customer_id,plan,…".
+    ws.write('data/ragged.csv', customers([goodRows[0]!, '2,pro,3,59.0,2024-02-11,1,extra', goodRows[2]!]));
+    expect(fail('data/ragged.csv')).toContain("cannot read data/ragged.csv as csv: line 3 has 7 fields but the header (line 1) has 6: '2,pro,3,59.0,2024-02-11,1,extra'; " +
+      'fix that line, or quote a value that holds \',\' ("a,b")');
+    // … and far into a file, past the rows DuckDB samples.
+    const many = Array.from({ length: 30000 }, (_, i) => `${i},basic,1,2.5,2024-01-01,0`);
+    ws.write('data/late.csv', customers([...many, '30000,pro,1,2.5,2024-01-01,0,extra']));
+    expect(fail('data/late.csv')).toContain('cannot read data/late.csv as csv: line 30002 has 7 fields but the header (line 1) has 6');
+    ws.write('data/late-text.csv', customers([...many, '30000,pro,a lot,2.5,2024-01-01,0']));
+    expect(fail('data/late-text.csv')).toContain("cannot read data/late-text.csv as csv: line 30002 holds 'a lot' in column 'tenure', which its first lines made look like integer; " +
+      "declare the column's type under schema:");
+    const parquet = readdirSync(join(ws.root, '.sluice', 'datasets')).find((file) => file.endsWith('.parquet'))!;
+    copyFileSync(join(ws.root, '.sluice', 'datasets', parquet), join(ws.root, 'data/parquet.csv'));
+    expect(fail('data/parquet.csv')).toContain('cannot read data/parquet.csv as csv: it is a Parquet file; set format: parquet');
   });
 
   it('reads JSON lines and Parquet too', () => {

@@ -27,6 +27,7 @@ export async function run(params: IngestParams, context: TaskContext): Promise<T
     context.progress(`read ${source.files.length} ${format} file${source.files.length === 1 ? '' : 's'} matching ${params.source}`);
     const select = await selectColumns(connection, source, params, store, context);
     await connection.run(`CREATE TEMP TABLE ingested AS SELECT ${select} FROM ${source.view} ORDER BY _source_file, _source_row`);
+    await connection.run(`DROP TABLE ${source.view}`);
     const columns = (await connection.runAndReadAll('SELECT * FROM ingested LIMIT 0')).columnNames();
 
     const results = await runQualityChecks(connection, 'ingested', columns, params.checks ?? {});
