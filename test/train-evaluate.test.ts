@@ -140,6 +140,25 @@ tasks:
     expect(ws.values('features').dataset).not.toBe(unclipped);
   });
 
+  it('an empty dataset is named as such by train and by a feature task that passes it through', () => {
+    ws.write('empty.csv', 'x,label\n');
+    const result = ws.run(`name: empty
+tasks:
+  - task_key: ingest
+    ingest: { source: empty.csv, dataset: empty0, checks: { min_rows: 0 } }
+  - task_key: train
+    depends_on: [ingest]
+    train: { dataset: "{{tasks.ingest.values.dataset}}", algorithm: gradient_boosting, target: label }
+  - task_key: features
+    depends_on: [ingest]
+    feature: { inputs: { raw: "{{tasks.ingest.values.dataset}}" }, dataset: empty_features }
+`);
+    expect(result.code).toBe(1);
+    expect(ws.message('train')).toContain('dataset://empty0@1 has no rows; a model needs rows to learn from');
+    expect(ws.message('features')).toContain('dataset://empty0@1 has no rows');
+    expect(ws.message('features')).not.toContain('SQL');
+  });
+
   it('an integer target with many distinct values needs task:, and evaluate lists at most 10 classes the model knows', () => {
     const result = ws.run(pipeline('diabetes', 'gradient_boosting', { steps: '[]' }));
     expect(result.code).toBe(1);

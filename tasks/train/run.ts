@@ -13,7 +13,7 @@ import type { Algorithm } from './definition.js';
 import { checkHyperparameterNames, fitModel, type Hyperparameters } from './fit-model.js';
 import { splitHoldout } from './holdout.js';
 import { checkOnnxAgainstMemory, predictionMetrics, writeCheckedModel } from './model-check.js';
-import { checkNoMissing, learningKind, loadTrainingSet, resolvePlan } from './training-set.js';
+import { checkHasTrainRows, checkNoMissing, learningKind, loadTrainingSet, resolvePlan } from './training-set.js';
 
 export interface TrainParams {
   dataset: string;
@@ -35,6 +35,7 @@ export async function run(params: TrainParams, context: TaskContext): Promise<Ta
     const uri = formatDatasetUri(dataset.name, dataset.version);
     const target = params.target ?? dataset.target;
     if (!target) throw new TaskInputError(`${uri} names no target column; give target: here or in the feature task`);
+    await checkHasTrainRows(connection, dataset);
     const kind = await learningKind(connection, dataset, target, params.algorithm, params.task);
     const plan = await resolvePlan(connection, dataset, target);
     const split = dataset.columns.some((column) => column.name === SPLIT_COLUMN) ? 'train' : 'all';

@@ -30,6 +30,15 @@ export interface TrainingSet {
   splitRows: Int32Array;
 }
 
+/** No rows, or no train rows, is said first: the plan and the target have nothing to say about either. */
+export async function checkHasTrainRows(connection: DuckDBConnection, dataset: DatasetVersion): Promise<void> {
+  const uri = formatDatasetUri(dataset.name, dataset.version);
+  if (dataset.rowCount === 0) throw new TaskInputError(`${uri} has no rows; a model needs rows to learn from`);
+  if (!dataset.columns.some((column) => column.name === SPLIT_COLUMN)) return;
+  const counted = await queryRows(connection, `SELECT count(*) FILTER (WHERE ${sqlName(SPLIT_COLUMN)} = 'train') AS n FROM read_parquet(${sqlString(dataset.file)})`);
+  if (Number(counted[0]!.n) === 0) throw new TaskInputError(`${uri} has no train rows (all ${dataset.rowCount} are test rows); change the feature task's split:`);
+}
+
 export async function resolvePlan(connection: DuckDBConnection, dataset: DatasetVersion, target: string): Promise<FeaturePlan> {
   if (dataset.featurePlan) return dataset.featurePlan as FeaturePlan;
   const trainRows = dataset.columns.some((column) => column.name === SPLIT_COLUMN) ? `${SPLIT_COLUMN} = 'train'` : 'true';
