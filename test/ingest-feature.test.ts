@@ -1,10 +1,12 @@
 // ingest and feature end to end: real files, DuckDB, Parquet, the state database.
 import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCatalog } from '../engine/state/dataset-catalog.js';
 import { openStateDatabase } from '../engine/state/database.js';
 import { workspace, type Workspace } from './ml-helpers.js';
+import { startSluice, waitFor } from './run-helpers.js';
 
 const customers = (rows: string[]) => ['customer_id,plan,tenure,monthly_charges,signup_date,churned', ...rows].join('\n') + '\n';
 const goodRows = [
@@ -307,4 +309,32 @@ ${sql}      split: { by: row_index, modulo: 5 }
 `)).code).toBe(1);
     expect(ws.message('features')).toContain('features.plan: the column holds string values; give it [one_hot]');
   });
+});
+
+describe('stopping an ingest', () => {
+  it('a canceled ingest leaves no temporary Parquet file, and one left by a killed task is swept', async () => {
+    const ws = workspace('cancel-ingest');
+    // Big enough that writing the Parquet file takes a moment to catch.
+    const rows = ['id,a,b,label'];
+    for (let i = 0; i < 2_000_000; i++) rows.push(`${i},${(i * 7919) % 100003},${(i * 104729) % 99991 / 7},${i % 3 ? 'x' : 'y'}`);
+    ws.write('big.csv', `${rows.join('\n')}\n`);
+    const datasets = join(ws.root, '.sluice', 'datasets');
+    const incoming = () => (existsSync(datasets) ? readdirSync(datasets).filter((name) => name.startsWith('.incoming-')) : []);
+    const pipeline = ws.write('slow.yaml', 'name: slow\ntasks:\n  - task_key: ingest\n    ingest: { source: big.csv, dataset: big }\n');
+    const runner = startSluice(['run', pipeline, '--state', ws.state], ws.root);
+    await waitFor('the ingest to write its Parquet file', () => (incoming().length > 0 ? true : undefined), 60_000);
+    // What `sluice cancel` does: SIGTERM to the runner, which stops its tasks.
+    runner.child.kill('SIGTERM');
+    const finished = await runner.exited;
+    expect(finished.stdout + finished.stderr).toContain('CANCELED');
+    expect(incoming()).toEqual([]);
+    expect(readdirSync(datasets).filter((name) => name.endsWith('.parquet'))).toEqual([]);
+
+    // SIGKILL leaves no chance to clean up: the next task that opens the store sweeps it.
+    const gone = spawnSync('true').pid!;
+    writeFileSync(join(datasets, `.incoming-${gone}-1.parquet`), 'half a file');
+    ws.write('small.csv', 'id,label\n1,x\n2,y\n');
+    expect(ws.run('name: small\ntasks:\n  - task_key: ingest\n    ingest: { source: small.csv, dataset: small }\n').code).toBe(0);
+    expect(incoming()).toEqual([]);
+  }, 120_000);
 });
