@@ -133,6 +133,9 @@ tasks:
 
     expect(ws.run(ingestYaml('      checks: { not_null: [tenur] }\n')).code).toBe(1);
     expect(ws.message('ingest')).toContain("names column 'tenur', which the dataset does not have; did you mean 'tenure'?");
+
+    expect(ws.run(ingestYaml('      checks: { max: { plan: 10 } }\n')).code).toBe(1);
+    expect(ws.message('ingest')).toContain("checks.max names column 'plan', which holds string values; min and max need a numeric column");
   });
 
   it('a file in another format than its name says, or a CSV line with extra fields, is explained in Sluice terms', () => {
