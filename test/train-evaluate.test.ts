@@ -111,7 +111,7 @@ ${train}`;
     expect(ws.message('train')).toContain('hyperparameter max_depth does not apply to logistic_regression (it is for gradient_boosting)');
   });
 
-  it('an infinite feature value names the train row and the dataset row, and a clip step in the feature task lets it train', () => {
+  it('an infinite feature value names the train row and the dataset row, and a clip step lets it train; scoring names the row of a text value or an empty label', () => {
     ws.write('inf.csv', 'id,x,label\n1,0.5,a\n2,1.5,b\n3,2.5,a\n4,inf,b\n5,3.5,a\n6,4.5,b\n7,-inf,a\n8,5.5,b\n9,1,a\n10,2,b\n11,3,a\n');
     const yaml = (steps: string) => `name: infinite_training
 tasks:
@@ -138,6 +138,23 @@ tasks:
     expect(ws.values('train').train_rows).toBe('8');
     // The same rows with another feature plan are another version: train reads the plan from it.
     expect(ws.values('features').dataset).not.toBe(unclipped);
+
+    const model = ws.values('train').model!;
+    const evaluate = (csv: string) => {
+      ws.write('scored.csv', csv);
+      return ws.run(`name: scoring
+tasks:
+  - task_key: ingest
+    ingest: { source: scored.csv, dataset: scored, on_schema_change: allow }
+  - task_key: evaluate
+    depends_on: [ingest]
+    evaluate: { model: ${model}, dataset: "{{tasks.ingest.values.dataset}}", split: all }
+`);
+    };
+    expect(evaluate('id,x,label\n1,0.5,a\n2,n/a,b\n3,2,a\n').code).toBe(1);
+    expect(ws.message('evaluate')).toMatch(/column 'x' of dataset:\/\/scored@\d+ holds string values, but the model reads it as a number: row 2 of dataset:\/\/scored@\d+ holds 'n\/a'/);
+    expect(evaluate('id,x,label\n1,0.5,a\n2,1.5,\n3,2,a\n').code).toBe(1);
+    expect(ws.message('evaluate')).toMatch(/target 'label' is empty at row 2 of dataset:\/\/scored@\d+; models learn from and are scored on labelled rows only: filter the others out in the feature SQL \(e\.g\. WHERE label IS NOT NULL\)/);
   });
 
   it('an empty dataset is named as such by train and by a feature task that passes it through', () => {

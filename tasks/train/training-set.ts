@@ -110,16 +110,12 @@ export async function loadTrainingSet(
   const base = { plan, target, raw, features, rows: table.rows, dataset, split, splitRows: Int32Array.from({ length: table.rows }, (_, row) => row) };
   if (kind === 'regression') {
     const values = table.targetNumbers!;
+    // An empty target was refused by loadModelTable.
     const bad = values.findIndex((value) => !Number.isFinite(value));
-    if (bad >= 0) {
-      const what = Number.isNaN(values[bad]!) ? 'is empty' : `is ${values[bad]}`;
-      throw new TaskInputError(`target '${target}' ${what} at ${await where(bad)}; a regression target needs a number in every row: filter such rows out in the feature SQL`);
-    }
+    if (bad >= 0) throw new TaskInputError(`target '${target}' is ${values[bad]} at ${await where(bad)}; a regression target needs a finite number in every row: filter such rows out in the feature SQL`);
     return { ...base, task: 'regression', values };
   }
   const text = table.targetText!;
-  const missing = text.indexOf(null);
-  if (missing >= 0) throw new TaskInputError(`target '${target}' is empty at ${await where(missing)}; filter rows without a label out in the feature SQL (e.g. WHERE ${target} IS NOT NULL)`);
   const classes = sortLabels([...new Set(text as string[])]);
   if (classes.length < 2) throw new TaskInputError(`target '${target}' of ${uri} has only one class (${classes[0]}) in the ${split} rows; a classifier needs at least two`);
   const index = new Map(classes.map((label, i) => [label, i]));
