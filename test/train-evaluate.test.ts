@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { writeCheckedModel } from '../tasks/train/model-check.js';
 import { loadReferenceDataset } from './ml-fixtures.js';
 import { workspace, type Workspace } from './ml-helpers.js';
+import { runSluice } from './run-sluice.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/datasets/', import.meta.url));
 
@@ -85,9 +86,15 @@ describe('train and evaluate', () => {
     const gate = (onFailure: string) => `      gate: { min: { roc_auc: 0.999 }, max: { log_loss: 0.5 }, on_failure: ${onFailure} }`;
     expect(ws.run(pipeline('breast_cancer', 'logistic_regression', { evaluate: gate('fail') })).code).toBe(1);
     expect(ws.message('evaluate')).toMatch(/misses its gate on dataset:\/\/breast_cancer_features@1: roc_auc 0\.996\d < min 0\.999/);
-    expect(ws.run(pipeline('breast_cancer', 'logistic_regression', { evaluate: gate('continue') })).code).toBe(0);
+    const continued = ws.run(pipeline('breast_cancer', 'logistic_regression', { evaluate: gate('continue') }));
+    expect(continued.code).toBe(0);
     expect(ws.values('evaluate')).toMatchObject({ passed: 'false' });
     expect(ws.values('evaluate').failed_gates).toContain('roc_auc');
+    // The log shows the confusion matrix and the verdict of every bound.
+    const runId = /run (\d+) of/.exec(continued.stdout)![1]!;
+    const log = runSluice(['logs', runId, 'evaluate', '--state', ws.state], ws.root).stdout;
+    expect(log).toMatch(/confusion matrix \(rows: true class, columns: predicted class\):\n\s+0\s+1\n\s+0\s+\d+\s+\d+\n\s+1\s+\d+\s+\d+/);
+    expect(log).toMatch(/gate missed: roc_auc 0\.996\d < min 0\.999 \(met: log_loss 0\.\d+ <= max 0\.5\); the task goes on with passed=false/);
   });
 
   it('a target with one class, a missing value for a linear model and unknown hyperparameters are clear errors', () => {

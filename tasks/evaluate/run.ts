@@ -11,7 +11,8 @@ import { openSession, readModelInfo, runModel, type ModelPredictions, type OnnxM
 import { shortList } from '../runtime/short-list.js';
 import { resolveInput, TaskInputError, type TaskContext, type TaskValues } from '../runtime/task-context.js';
 import { checkForeignInputs, runForeignModel } from './foreign-model.js';
-import { judgeGates, type GateSpec } from './gates.js';
+import { gateVerdict, judgeGates, type GateSpec } from './gates.js';
+import { formatConfusionMatrix } from './report.js';
 
 export interface EvaluateParams {
   model: string;
@@ -46,12 +47,13 @@ export async function run(params: EvaluateParams, context: TaskContext): Promise
     const metrics = classifier ? classify(predictions, table.targetText!, metadata, target, uri) : regress(predictions, table.targetNumbers!, target, uri);
     context.progress(`scored ${table.rows} ${split === 'all' ? '' : `${split} `}rows of ${uri} with ${params.model}:\n` +
       Object.entries(metrics.numbers).map(([name, value]) => `  ${name.padEnd(10)} ${value.toFixed(4)}`).join('\n'));
+    if (metrics.extra.confusion_matrix) context.progress(formatConfusionMatrix(JSON.parse(metrics.extra.confusion_matrix), JSON.parse(metrics.extra.classes!)));
 
     const missed = params.gate ? judgeGates(params.gate, metrics.numbers) : [];
+    if (params.gate) context.progress(gateVerdict(params.gate, metrics.numbers));
     if (missed.length > 0 && params.gate?.on_failure !== 'continue') {
       throw new TaskInputError(`the model misses its gate on ${uri}: ${missed.join('; ')}`);
     }
-    if (missed.length > 0) context.progress(`gate missed: ${missed.join('; ')}`);
     return { ...metrics.numbers, ...metrics.extra, rows: table.rows, dataset: uri, passed: missed.length === 0, ...(missed.length ? { failed_gates: missed.join('; ') } : {}) };
   } finally {
     await session.release();
