@@ -1,10 +1,12 @@
 // ingest and feature end to end: real files, DuckDB, Parquet, the state database.
-import { existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DatasetCatalog } from '../engine/state/dataset-catalog.js';
 import { openStateDatabase } from '../engine/state/database.js';
 import { workspace, type Workspace } from './ml-helpers.js';
+import { startSluice, waitFor } from './run-helpers.js';
 
 const customers = (rows: string[]) => ['customer_id,plan,tenure,monthly_charges,signup_date,churned', ...rows].join('\n') + '\n';
 const goodRows = [
@@ -85,6 +87,22 @@ tasks:
     expect(ws.message('ingest')).toContain("column 'tenure' is declared integer but has values that are not: row 2 of data/bad-number.csv: 'twelve'");
   });
 
+  it('a declared integer column holding a fraction is an error, not rounded', () => {
+    ws.write('data/fraction.csv', customers(['1,basic,12,29.5,2024-01-03,0', '2,pro,2.6,59.0,2024-02-11,1', '3,pro,4.0,59.0,2024-02-11,1', '4,pro,-0.5,59.0,2024-02-11,1']));
+    const yaml = (tenure: string) => `name: typed
+tasks:
+  - task_key: ingest
+    ingest:
+      source: data/fraction.csv
+      dataset: fraction_customers
+      schema: { customer_id: integer, plan: string, tenure: ${tenure}, monthly_charges: number, signup_date: date, churned: integer }
+`;
+    expect(ws.run(yaml('integer')).code).toBe(1);
+    expect(ws.message('ingest')).toContain("column 'tenure' is declared integer but has values that are not: row 2 of data/fraction.csv: '2.6'; " +
+      "row 4 of data/fraction.csv: '-0.5' (integer takes whole numbers only; declare it number to keep fractions)");
+    expect(ws.run(yaml('number')).code).toBe(0);
+  });
+
   it('quality checks report every failure and write no version', () => {
     ws.write('data/dirty.csv', customers([...goodRows, '3,gold,-5,31.0,2024-03-20,0']));
     const result = ws.run(ingestYaml(`      checks:
@@ -115,6 +133,48 @@ tasks:
 
     expect(ws.run(ingestYaml('      checks: { not_null: [tenur] }\n')).code).toBe(1);
     expect(ws.message('ingest')).toContain("names column 'tenur', which the dataset does not have; did you mean 'tenure'?");
+
+    expect(ws.run(ingestYaml('      checks: { max: { plan: 10 } }\n')).code).toBe(1);
+    expect(ws.message('ingest')).toContain("checks.max names column 'plan', which holds string values; min and max need a numeric column");
+  });
+
+  it('a file in another format than its name says, or a CSV line with extra fields, is explained in Sluice terms', () => {
+    const fail = (source: string, format = '') => {
+      const result = ws.run(ingestYaml(format, source, 'wrong_format'));
+      expect(result.code, result.stdout + result.stderr).toBe(1);
+      const message = ws.message('ingest');
+      // DuckDB's hints name read_csv settings an ingest task does not have.
+      expect(message).not.toMatch(/strict_mode|delim=|sniffing|auto-detecting|Possible fixes/);
+      return message;
+    };
+    writeFileSync(join(ws.root, 'data/program.csv'), Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(120)]));
+    expect(fail('data/program.csv')).toContain('cannot read data/program.csv as csv: it does not look like CSV text (it starts like an ELF executable); ' +
+      'is it another format? set format: jsonl or parquet if it is one of those');
+    writeFileSync(join(ws.root, 'data/picture.csv'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]));
+    expect(fail('data/picture.csv')).toContain('it does not look like CSV text (it starts like a PNG image)');
+    ws.write('data/events.csv', '{"id": 1}\n{"id": 2}\n');
+    expect(fail('data/events.csv')).toContain(`cannot read data/events.csv as csv: it holds JSON (it starts with '{"id": 1}'); set format: jsonl`);
+    ws.write('data/array.json', '[\n  {"id": 1},\n  {"id": 2}\n]\n');
+    expect(fail('data/array.json')).toContain("cannot read data/array.json as jsonl: it holds a JSON array (it starts with '['), and ingest reads JSON lines: one object per line");
+    ws.write('data/table.parquet', customers(goodRows));
+    expect(fail('data/table.parquet')).toContain("cannot read data/table.parquet as parquet: it is not a Parquet file (no PAR1 magic bytes; it looks like text, perhaps CSV: it starts with 'customer_id,plan,");
+    ws.write('data/damaged.parquet', 'PAR1 and then nothing a Parquet reader wants PAR1');
+    expect(fail('data/damaged.parquet')).toMatch(/cannot read data\/damaged\.parquet as parquet: .*; the file may be truncated or damaged, or another format/);
+
+    // A line with an extra field early on: DuckDB would read the file as one column named "customer_id,plan,…".
+    ws.write('data/ragged.csv', customers([goodRows[0]!, '2,pro,3,59.0,2024-02-11,1,extra', goodRows[2]!]));
+    expect(fail('data/ragged.csv')).toContain("cannot read data/ragged.csv as csv: line 3 has 7 fields but the header (line 1) has 6: '2,pro,3,59.0,2024-02-11,1,extra'; " +
+      'fix that line, or quote a value that holds \',\' ("a,b")');
+    // … and far into a file, past the rows DuckDB samples.
+    const many = Array.from({ length: 30000 }, (_, i) => `${i},basic,1,2.5,2024-01-01,0`);
+    ws.write('data/late.csv', customers([...many, '30000,pro,1,2.5,2024-01-01,0,extra']));
+    expect(fail('data/late.csv')).toContain('cannot read data/late.csv as csv: line 30002 has 7 fields but the header (line 1) has 6');
+    ws.write('data/late-text.csv', customers([...many, '30000,pro,a lot,2.5,2024-01-01,0']));
+    expect(fail('data/late-text.csv')).toContain("cannot read data/late-text.csv as csv: line 30002 holds 'a lot' in column 'tenure', which its first lines made look like integer; " +
+      "declare the column's type under schema:");
+    const parquet = readdirSync(join(ws.root, '.sluice', 'datasets')).find((file) => file.endsWith('.parquet'))!;
+    copyFileSync(join(ws.root, '.sluice', 'datasets', parquet), join(ws.root, 'data/parquet.csv'));
+    expect(fail('data/parquet.csv')).toContain('cannot read data/parquet.csv as csv: it is a Parquet file; set format: parquet');
   });
 
   it('reads JSON lines and Parquet too', () => {
@@ -210,6 +270,37 @@ ${feature}`;
     expect(ws.message('features')).toMatch(/the feature SQL failed: Binder Error: .*nonsense/);
   });
 
+  it('an infinite value in the train rows names its row instead of fitting a transform on it; a clip step before it helps', () => {
+    // Row 4 (inf) is a train row; rows 1 and 6 are the test rows of row_index % 5.
+    ws.write('data/inf.csv', 'id,x,label\n1,0.5,a\n2,1.5,b\n3,2.5,a\n4,inf,b\n5,3.5,a\n6,4.5,b\n7,-inf,a\n8,5.5,b\n');
+    const yaml = (steps: string, sql = '') => `name: infinite
+tasks:
+  - task_key: ingest
+    ingest: { source: data/inf.csv, dataset: inf }
+  - task_key: features
+    depends_on: [ingest]
+    feature:
+      inputs: { raw: "{{tasks.ingest.values.dataset}}" }
+      dataset: inf_features
+${sql}      split: { by: row_index, modulo: 5 }
+      features: { x: ${steps} }
+`;
+    for (const step of ['{impute: mean}', 'standardize', 'min_max', 'log']) {
+      expect(ws.run(yaml(`[${step}]`)).code).toBe(1);
+      expect(ws.message('features')).toContain(`features.x: row 4 of dataset://inf@1 holds an infinite value (inf), so ${step.replace(/[{}]/g, '')} cannot be fitted on the train rows; ` +
+        'add a {clip: {min, max}} step before it, or filter such rows out in the SQL');
+    }
+    expect(ws.run(yaml('[standardize]', '      sql: SELECT * FROM raw WHERE id > 1\n')).code).toBe(1);
+    expect(ws.message('features')).toContain('features.x: row 3 of the SQL result holds an infinite value (inf), so standardize');
+
+    expect(ws.run(yaml('[{clip: {min: 0, max: 10}}, min_max]')).code).toBe(0);
+    const db = openStateDatabase(ws.state, { mustExist: true });
+    const plan = new DatasetCatalog(db).find('inf_features')!.featurePlan as { columns: { steps: object[] }[] };
+    db.close();
+    // Train rows after the clip: 1.5, 2.5, 10 (inf), 3.5, 0 (-inf), 5.5.
+    expect(plan.columns[0]!.steps[1]).toEqual({ op: 'scale', offset: 0, scale: 0.1 });
+  });
+
   it('refuses a target that is also a feature, and a transform that does not fit the column', () => {
     expect(ws.run(pipeline(`      sql: SELECT * FROM c
       target: churned
@@ -221,4 +312,32 @@ ${feature}`;
 `)).code).toBe(1);
     expect(ws.message('features')).toContain('features.plan: the column holds string values; give it [one_hot]');
   });
+});
+
+describe('stopping an ingest', () => {
+  it('a canceled ingest leaves no temporary Parquet file, and one left by a killed task is swept', async () => {
+    const ws = workspace('cancel-ingest');
+    // Big enough that writing the Parquet file takes a moment to catch.
+    const rows = ['id,a,b,label'];
+    for (let i = 0; i < 2_000_000; i++) rows.push(`${i},${(i * 7919) % 100003},${(i * 104729) % 99991 / 7},${i % 3 ? 'x' : 'y'}`);
+    ws.write('big.csv', `${rows.join('\n')}\n`);
+    const datasets = join(ws.root, '.sluice', 'datasets');
+    const incoming = () => (existsSync(datasets) ? readdirSync(datasets).filter((name) => name.startsWith('.incoming-')) : []);
+    const pipeline = ws.write('slow.yaml', 'name: slow\ntasks:\n  - task_key: ingest\n    ingest: { source: big.csv, dataset: big }\n');
+    const runner = startSluice(['run', pipeline, '--state', ws.state], ws.root);
+    await waitFor('the ingest to write its Parquet file', () => (incoming().length > 0 ? true : undefined), 60_000);
+    // What `sluice cancel` does: SIGTERM to the runner, which stops its tasks.
+    runner.child.kill('SIGTERM');
+    const finished = await runner.exited;
+    expect(finished.stdout + finished.stderr).toContain('CANCELED');
+    expect(incoming()).toEqual([]);
+    expect(readdirSync(datasets).filter((name) => name.endsWith('.parquet'))).toEqual([]);
+
+    // SIGKILL leaves no chance to clean up: the next task that opens the store sweeps it.
+    const gone = spawnSync('true').pid!;
+    writeFileSync(join(datasets, `.incoming-${gone}-1.parquet`), 'half a file');
+    ws.write('small.csv', 'id,label\n1,x\n2,y\n');
+    expect(ws.run('name: small\ntasks:\n  - task_key: ingest\n    ingest: { source: small.csv, dataset: small }\n').code).toBe(0);
+    expect(incoming()).toEqual([]);
+  }, 120_000);
 });

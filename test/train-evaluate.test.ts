@@ -1,12 +1,15 @@
 // train and evaluate end to end on the reference datasets: the metrics that
 // onnxruntime gives on the exported models equal scikit-learn's.
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { writeCheckedModel } from '../tasks/train/model-check.js';
 import { loadReferenceDataset } from './ml-fixtures.js';
 import { workspace, type Workspace } from './ml-helpers.js';
+import { runSluice } from './run-sluice.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/datasets/', import.meta.url));
 
@@ -83,9 +86,15 @@ describe('train and evaluate', () => {
     const gate = (onFailure: string) => `      gate: { min: { roc_auc: 0.999 }, max: { log_loss: 0.5 }, on_failure: ${onFailure} }`;
     expect(ws.run(pipeline('breast_cancer', 'logistic_regression', { evaluate: gate('fail') })).code).toBe(1);
     expect(ws.message('evaluate')).toMatch(/misses its gate on dataset:\/\/breast_cancer_features@1: roc_auc 0\.996\d < min 0\.999/);
-    expect(ws.run(pipeline('breast_cancer', 'logistic_regression', { evaluate: gate('continue') })).code).toBe(0);
+    const continued = ws.run(pipeline('breast_cancer', 'logistic_regression', { evaluate: gate('continue') }));
+    expect(continued.code).toBe(0);
     expect(ws.values('evaluate')).toMatchObject({ passed: 'false' });
     expect(ws.values('evaluate').failed_gates).toContain('roc_auc');
+    // The log shows the confusion matrix and the verdict of every bound.
+    const runId = /run (\d+) of/.exec(continued.stdout)![1]!;
+    const log = runSluice(['logs', runId, 'evaluate', '--state', ws.state], ws.root).stdout;
+    expect(log).toMatch(/confusion matrix \(rows: true class, columns: predicted class\):\n\s+0\s+1\n\s+0\s+\d+\s+\d+\n\s+1\s+\d+\s+\d+/);
+    expect(log).toMatch(/gate missed: roc_auc 0\.996\d < min 0\.999 \(met: log_loss 0\.\d+ <= max 0\.5\); the task goes on with passed=false/);
   });
 
   it('a target with one class, a missing value for a linear model and unknown hyperparameters are clear errors', () => {
@@ -104,9 +113,87 @@ ${train}`;
     expect(ws.message('train')).toContain("target 'y' of dataset://one_class@1 has only one class (0)");
     ws.write('missing.csv', 'x,y\n1,0\n,1\n3,0\n4,1\n');
     expect(ws.run(yaml('      algorithm: logistic_regression\n').replaceAll('one_class', 'missing')).code).toBe(1);
-    expect(ws.message('train')).toContain("feature 'x' is missing at row 2 of the train rows; logistic_regression needs every value: add {impute: median}");
+    expect(ws.message('train')).toContain("feature 'x' is missing at row 2 of dataset://missing@1; logistic_regression needs every value: add {impute: median}");
     expect(ws.run(yaml('      algorithm: logistic_regression\n      hyperparameters: { max_depth: 3 }\n').replaceAll('one_class', 'missing')).code).toBe(1);
     expect(ws.message('train')).toContain('hyperparameter max_depth does not apply to logistic_regression (it is for gradient_boosting)');
+  });
+
+  it('an infinite feature value names the train row and the dataset row, and a clip step lets it train; scoring names the row of a text value or an empty label', () => {
+    ws.write('inf.csv', 'id,x,label\n1,0.5,a\n2,1.5,b\n3,2.5,a\n4,inf,b\n5,3.5,a\n6,4.5,b\n7,-inf,a\n8,5.5,b\n9,1,a\n10,2,b\n11,3,a\n');
+    const yaml = (steps: string) => `name: infinite_training
+tasks:
+  - task_key: ingest
+    ingest: { source: inf.csv, dataset: inf }
+  - task_key: features
+    depends_on: [ingest]
+    feature:
+      inputs: { raw: "{{tasks.ingest.values.dataset}}" }
+      dataset: inf_features
+      target: label
+      split: { by: row_index, modulo: 5 }
+      features: { x: ${steps} }
+  - task_key: train
+    depends_on: [features]
+    train: { dataset: "{{tasks.features.values.dataset}}", algorithm: logistic_regression }
+`;
+    expect(ws.run(yaml('[]')).code).toBe(1);
+    const unclipped = ws.values('features').dataset;
+    // Dataset row 1 is a test row, so dataset row 4 is the third train row.
+    expect(ws.message('train')).toMatch(/column 'x' has an infinite value \(Infinity\) at row 3 of the train rows \(row 4 of dataset:\/\/inf_features@\d+\); add a \{clip: \{min, max\}\} step for it in the feature task/);
+    const clipped = ws.run(yaml('[{clip: {min: 0, max: 10}}]'));
+    expect(clipped.code, clipped.stdout + clipped.stderr).toBe(0);
+    expect(ws.values('train').train_rows).toBe('8');
+    // The same rows with another feature plan are another version: train reads the plan from it.
+    expect(ws.values('features').dataset).not.toBe(unclipped);
+
+    const model = ws.values('train').model!;
+    const evaluate = (csv: string) => {
+      ws.write('scored.csv', csv);
+      return ws.run(`name: scoring
+tasks:
+  - task_key: ingest
+    ingest: { source: scored.csv, dataset: scored, on_schema_change: allow }
+  - task_key: evaluate
+    depends_on: [ingest]
+    evaluate: { model: ${model}, dataset: "{{tasks.ingest.values.dataset}}", split: all }
+`);
+    };
+    expect(evaluate('id,x,label\n1,0.5,a\n2,n/a,b\n3,2,a\n').code).toBe(1);
+    expect(ws.message('evaluate')).toMatch(/column 'x' of dataset:\/\/scored@\d+ holds string values, but the model reads it as a number: row 2 of dataset:\/\/scored@\d+ holds 'n\/a'/);
+    expect(evaluate('id,x,label\n1,0.5,a\n2,1.5,\n3,2,a\n').code).toBe(1);
+    expect(ws.message('evaluate')).toMatch(/target 'label' is empty at row 2 of dataset:\/\/scored@\d+; models learn from and are scored on labelled rows only: filter the others out in the feature SQL \(e\.g\. WHERE label IS NOT NULL\)/);
+  });
+
+  it('an empty dataset is named as such by train and by a feature task that passes it through', () => {
+    ws.write('empty.csv', 'x,label\n');
+    const result = ws.run(`name: empty
+tasks:
+  - task_key: ingest
+    ingest: { source: empty.csv, dataset: empty0, checks: { min_rows: 0 } }
+  - task_key: train
+    depends_on: [ingest]
+    train: { dataset: "{{tasks.ingest.values.dataset}}", algorithm: gradient_boosting, target: label }
+  - task_key: features
+    depends_on: [ingest]
+    feature: { inputs: { raw: "{{tasks.ingest.values.dataset}}" }, dataset: empty_features }
+`);
+    expect(result.code).toBe(1);
+    expect(ws.message('train')).toContain('dataset://empty0@1 has no rows; a model needs rows to learn from');
+    expect(ws.message('features')).toContain('dataset://empty0@1 has no rows');
+    expect(ws.message('features')).not.toContain('SQL');
+  });
+
+  it('an integer target with many distinct values needs task:, and evaluate lists at most 10 classes the model knows', () => {
+    const result = ws.run(pipeline('diabetes', 'gradient_boosting', { steps: '[]' }));
+    expect(result.code).toBe(1);
+    expect(ws.message('train')).toMatch(new RegExp("target 'target' of dataset://diabetes_features@\\d+ holds integers with 191 distinct values in 353 train rows, " +
+      'which looks like a quantity rather than classes: to predict the number set task: regression; to treat each value as a class, set task: classification'));
+    expect(ws.run(pipeline('diabetes', 'gradient_boosting', { steps: '[]', train: '      task: regression' })).code).toBe(0);
+    expect(ws.values('train').task).toBe('regression');
+
+    expect(ws.run(pipeline('diabetes', 'gradient_boosting', { steps: '[]', train: '      task: classification\n      hyperparameters: { max_iterations: 1 }' })).code).toBe(1);
+    const message = ws.message('evaluate');
+    expect(message).toMatch(/has class '\d+' in target, which the model does not know \(its classes: 25, 31, 37, 39, 40, 42, 43, 44, 45, 47, … \d+ more\)/);
   });
 
   it('evaluating on data without a model feature names the column, and a file that is not ONNX is refused', () => {
@@ -127,6 +214,46 @@ tasks:
     expect(ws.message('evaluate')).toContain("dataset://narrow@1 has no column 'mean_texture' (a model feature)");
     expect(ws.run(evaluate('not-a-model.onnx')).code).toBe(1);
     expect(ws.message('evaluate')).toMatch(/not-a-model\.onnx is not an ONNX model/);
+  });
+});
+
+describe('regression targets of realistic size', () => {
+  // Diabetes with its target scaled to house prices (~2e5) and to a centered
+  // ±2e8: onnxruntime returns float32, which rounds such outputs by far more
+  // than any fixed tolerance, and must still pass the export check.
+  const diabetes = loadReferenceDataset('diabetes');
+  const scaled = (scale: (y: number) => number) => {
+    const rows = readFileSync(join(fixtures, 'diabetes.csv'), 'utf8').trimEnd().split('\n');
+    const target = rows[0]!.split(',').indexOf('target');
+    return [rows[0], ...rows.slice(1).map((line) => line.split(',').map((cell, i) => (i === target ? String(scale(Number(cell))) : cell)).join(','))].join('\n') + '\n';
+  };
+  for (const [name, scale] of [['prices', (y: number) => y * 1000], ['centered', (y: number) => (y - 152) * 1e6]] as const) {
+    it(`linear_regression and gradient_boosting train and score a target of ${name === 'prices' ? '~2e5' : '±2e8'}`, () => {
+      const ws = workspace(`scaled-${name}`);
+      ws.write(`${name}.csv`, scaled(scale));
+      for (const algorithm of ['linear_regression', 'gradient_boosting']) {
+        const result = ws.run(pipeline('diabetes', algorithm, { train: algorithm === 'gradient_boosting' ? '      task: regression' : '      hyperparameters: { alpha: 0 }' })
+          .replaceAll('diabetes.csv', `${name}.csv`));
+        expect(result.code, result.stdout + result.stderr).toBe(0);
+        expect(ws.values('train').task).toBe('regression');
+        expect(existsSync(ws.values('train').model!)).toBe(true);
+        expect(readdirSync(dirname(ws.values('train').model!))).toEqual(['model.onnx']);
+        // R² does not depend on the target's units: the scaled fit scores like the original.
+        if (algorithm === 'linear_regression') expect(Number(ws.values('evaluate').r2)).toBeCloseTo(diabetes.reference.baselines.linreg.r2, 5);
+        else expect(Number(ws.values('evaluate').r2)).toBeGreaterThan(0.3);
+      }
+    });
+  }
+
+  it('a model that fails its onnxruntime check is not left as model.onnx', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'sluice-check-'));
+    const modelFile = join(folder, 'model.onnx');
+    await expect(writeCheckedModel(modelFile, new Uint8Array([1, 2, 3]), async () => {
+      throw new Error('disagrees');
+    })).rejects.toThrow('disagrees');
+    expect(readdirSync(folder)).toEqual([]);
+    await writeCheckedModel(modelFile, new Uint8Array([1, 2, 3]), async (file) => expect(readFileSync(file)).toHaveLength(3));
+    expect(readdirSync(folder)).toEqual(['model.onnx']);
   });
 });
 

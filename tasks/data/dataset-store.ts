@@ -3,14 +3,35 @@
 // temporary name and renamed only once complete, so a crash never leaves a
 // half-written dataset that the catalog points at.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { isProcessAlive } from '../../engine/execute/process-control.js';
 import { DatasetCatalog, type DatasetVersion, type NewDatasetVersion } from '../../engine/state/dataset-catalog.js';
 import { openStateDatabase, type Database } from '../../engine/state/database.js';
 import { TaskInputError, type TaskContext } from '../runtime/task-context.js';
+import { registerTempFile } from '../runtime/temp-files.js';
 import { describeColumns } from './column-types.js';
 import { formatDatasetUri, parseDatasetUri } from './dataset-uri.js';
 import { queryRows, sqlString, type DuckDBConnection } from './duckdb.js';
+
+const INCOMING = '.incoming-';
+
+/**
+ * Removes the temporary files of writers that are gone: a task killed with
+ * SIGKILL (or a machine that went down) cannot remove its own.
+ */
+function sweepAbandoned(folder: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = /^\.incoming-(\d+)-\d+\.parquet$/.exec(name)?.[1];
+    if (pid !== undefined && Number(pid) !== process.pid && !isProcessAlive(Number(pid))) rmSync(join(folder, name), { force: true });
+  }
+}
 
 export interface PublishRequest extends Omit<NewDatasetVersion, 'contentHash' | 'file' | 'columns' | 'rowCount'> {}
 
@@ -22,6 +43,7 @@ export class DatasetStore {
   }
 
   static open(context: Pick<TaskContext, 'stateDatabase' | 'datasetsDir'>): DatasetStore {
+    sweepAbandoned(context.datasetsDir);
     return new DatasetStore(openStateDatabase(context.stateDatabase), context.datasetsDir);
   }
 
@@ -32,21 +54,23 @@ export class DatasetStore {
   /** Writes the rows of `sql` as a new version of a dataset (or finds the version with the same content). */
   async publish(connection: DuckDBConnection, sql: string, request: PublishRequest): Promise<{ version: DatasetVersion; uri: string; created: boolean }> {
     mkdirSync(this.folder, { recursive: true });
-    const temporary = join(this.folder, `.incoming-${process.pid}-${Date.now()}.parquet`);
+    const temporary = join(this.folder, `${INCOMING}${process.pid}-${Date.now()}.parquet`);
+    const release = registerTempFile(temporary);
     try {
       await connection.run(`COPY (${sql}) TO ${sqlString(temporary)} (FORMAT parquet, COMPRESSION zstd)`);
-      const contentHash = await sha256File(temporary);
-      const file = join(this.folder, `${contentHash}.parquet`);
+      const fileHash = await sha256File(temporary);
+      const file = join(this.folder, `${fileHash}.parquet`);
       if (existsSync(file)) rmSync(temporary);
       else renameSync(temporary, file);
       const described = await queryRows(connection, `DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`);
       const counted = await queryRows(connection, `SELECT count(*) AS n FROM read_parquet(${sqlString(file)})`);
       const { version, created } = this.catalog.publish({
-        ...request, contentHash, file, columns: describeColumns(described), rowCount: Number(counted[0]!.n),
+        ...request, contentHash: versionHash(fileHash, request), file, columns: describeColumns(described), rowCount: Number(counted[0]!.n),
       });
       return { version, uri: formatDatasetUri(version.name, version.version), created };
     } finally {
       rmSync(temporary, { force: true });
+      release();
     }
   }
 
@@ -72,6 +96,18 @@ export class DatasetStore {
   latest(name: string): DatasetVersion | undefined {
     return this.catalog.find(name);
   }
+}
+
+/**
+ * What makes two versions the same: the rows, and for a feature dataset the
+ * target, split and fitted plan that train reads from the catalog (a new
+ * clip step on the same rows must give a new version). Versions with the
+ * same rows share one file, named by the rows' hash alone.
+ */
+function versionHash(fileHash: string, request: PublishRequest): string {
+  const { featurePlan, split, target } = request;
+  if (featurePlan === undefined && split === undefined && target === undefined) return fileHash;
+  return createHash('sha256').update(`${fileHash}\n${JSON.stringify({ featurePlan, split, target })}`).digest('hex');
 }
 
 function sha256File(file: string): Promise<string> {

@@ -9,9 +9,13 @@ export interface GateSpec {
   on_failure?: 'fail' | 'continue';
 }
 
-/** The gates a metric set misses, as readable lines ("roc_auc 0.71 < min 0.8"). */
-export function judgeGates(gate: GateSpec, metrics: Record<string, number>): string[] {
-  const missed: string[] = [];
+interface GateCheck {
+  text: string;
+  met: boolean;
+}
+
+function checkGates(gate: GateSpec, metrics: Record<string, number>): GateCheck[] {
+  const checks: GateCheck[] = [];
   for (const [bound, limits] of [['min', gate.min], ['max', gate.max]] as const) {
     for (const [metric, raw] of Object.entries(limits ?? {})) {
       const limit = numberParameter(raw, `gate.${bound}.${metric}`);
@@ -21,11 +25,27 @@ export function judgeGates(gate: GateSpec, metrics: Record<string, number>): str
         const guess = closest(metric, names);
         throw new TaskInputError(`gate.${bound} names metric '${metric}', which this model does not have${guess ? `; did you mean '${guess}'?` : ''} (metrics: ${names.join(', ')})`);
       }
-      const fails = bound === 'min' ? !(value >= limit) : !(value <= limit);
-      if (fails) missed.push(`${metric} ${format(value)} ${bound === 'min' ? '<' : '>'} ${bound} ${limit}`);
+      const met = bound === 'min' ? value >= limit : value <= limit;
+      const sign = bound === 'min' ? (met ? '>=' : '<') : (met ? '<=' : '>');
+      checks.push({ text: `${metric} ${format(value)} ${sign} ${bound} ${limit}`, met });
     }
   }
-  return missed;
+  return checks;
+}
+
+/** The gates a metric set misses, as readable lines ("roc_auc 0.71 < min 0.8"). */
+export function judgeGates(gate: GateSpec, metrics: Record<string, number>): string[] {
+  return checkGates(gate, metrics).filter((check) => !check.met).map((check) => check.text);
+}
+
+/** One line for the log: every bound with its metric, and what a miss does. */
+export function gateVerdict(gate: GateSpec, metrics: Record<string, number>): string {
+  const checks = checkGates(gate, metrics);
+  const missed = checks.filter((check) => !check.met);
+  if (missed.length === 0) return `gate passed: ${checks.map((check) => check.text).join(', ')}`;
+  const met = checks.filter((check) => check.met);
+  const outcome = gate.on_failure === 'continue' ? 'the task goes on with passed=false' : 'the task fails';
+  return `gate missed: ${missed.map((check) => check.text).join(', ')}${met.length ? ` (met: ${met.map((check) => check.text).join(', ')})` : ''}; ${outcome}`;
 }
 
 function format(value: number): string {

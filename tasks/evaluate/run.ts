@@ -8,9 +8,11 @@ import { loadModelTable, rawColumns, SPLIT_COLUMN, type SplitChoice } from '../d
 import { classificationMetrics, regressionMetrics } from '../ml/metrics.js';
 import type { FeaturePlan, ModelMetadata } from '../ml/model-spec.js';
 import { openSession, readModelInfo, runModel, type ModelPredictions, type OnnxModelInfo } from '../ml/onnx/index.js';
+import { shortList } from '../runtime/short-list.js';
 import { resolveInput, TaskInputError, type TaskContext, type TaskValues } from '../runtime/task-context.js';
 import { checkForeignInputs, runForeignModel } from './foreign-model.js';
-import { judgeGates, type GateSpec } from './gates.js';
+import { gateVerdict, judgeGates, type GateSpec } from './gates.js';
+import { formatConfusionMatrix } from './report.js';
 
 export interface EvaluateParams {
   model: string;
@@ -45,12 +47,13 @@ export async function run(params: EvaluateParams, context: TaskContext): Promise
     const metrics = classifier ? classify(predictions, table.targetText!, metadata, target, uri) : regress(predictions, table.targetNumbers!, target, uri);
     context.progress(`scored ${table.rows} ${split === 'all' ? '' : `${split} `}rows of ${uri} with ${params.model}:\n` +
       Object.entries(metrics.numbers).map(([name, value]) => `  ${name.padEnd(10)} ${value.toFixed(4)}`).join('\n'));
+    if (metrics.extra.confusion_matrix) context.progress(formatConfusionMatrix(JSON.parse(metrics.extra.confusion_matrix), JSON.parse(metrics.extra.classes!)));
 
     const missed = params.gate ? judgeGates(params.gate, metrics.numbers) : [];
+    if (params.gate) context.progress(gateVerdict(params.gate, metrics.numbers));
     if (missed.length > 0 && params.gate?.on_failure !== 'continue') {
       throw new TaskInputError(`the model misses its gate on ${uri}: ${missed.join('; ')}`);
     }
-    if (missed.length > 0) context.progress(`gate missed: ${missed.join('; ')}`);
     return { ...metrics.numbers, ...metrics.extra, rows: table.rows, dataset: uri, passed: missed.length === 0, ...(missed.length ? { failed_gates: missed.join('; ') } : {}) };
   } finally {
     await session.release();
@@ -83,13 +86,13 @@ function classify(predictions: ModelPredictions, labels: (string | null)[], meta
   if (!predictions.probabilities) throw new TaskInputError('the model gives no class probabilities, so its ROC AUC and log loss cannot be computed');
   const classes = metadata?.classes ?? [...new Set(labels.filter((label): label is string => label !== null))].sort(compareLabels);
   const k = predictions.probabilities.length / labels.length;
-  if (k !== classes.length) throw new TaskInputError(`the model gives ${k} class probabilities but ${target} of ${uri} has ${classes.length} classes (${classes.join(', ')})`);
+  if (k !== classes.length) throw new TaskInputError(`the model gives ${k} class probabilities but ${target} of ${uri} has ${classes.length} classes (${shortList(classes)})`);
   const index = new Map(classes.map((label, i) => [label, i]));
   const indices = new Int32Array(labels.length);
   labels.forEach((label, row) => {
     const found = label === null ? undefined : index.get(label);
     if (found === undefined) {
-      throw new TaskInputError(`row ${row + 1} of ${uri} has ${label === null ? 'no' : `class '${label}' in`} ${target}, which the model does not know (its classes: ${classes.join(', ')})`);
+      throw new TaskInputError(`row ${row + 1} of ${uri} has ${label === null ? 'no' : `class '${label}' in`} ${target}, which the model does not know (its classes: ${shortList(classes)})`);
     }
     indices[row] = found;
   });

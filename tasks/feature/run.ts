@@ -55,9 +55,11 @@ export async function run(params: FeatureParams, context: TaskContext): Promise<
     const counts = await queryRows(connection, `SELECT count(*) FILTER (WHERE ${trainRows}) AS train, count(*) AS total FROM featured`);
     const train = Number(counts[0]!.train);
     const total = Number(counts[0]!.total);
-    if (total === 0) throw new TaskInputError('the feature SQL returned no rows');
+    const passThrough = params.sql === undefined && params.sql_file === undefined;
+    if (total === 0) throw new TaskInputError(passThrough ? `dataset://${sources[0]} has no rows` : 'the feature SQL returned no rows');
     if (split && (train === 0 || train === total)) throw new TaskInputError(`the split leaves ${train === 0 ? 'no train' : 'no test'} rows out of ${total}; change split:`);
-    const plan = params.features ? await fitFeaturePlan(connection, 'featured', trainRows, columns, params.features) : undefined;
+    const origin = { column: (name: string) => `features.${name}`, rows: passThrough ? `dataset://${sources[0]}` : 'the SQL result' };
+    const plan = params.features ? await fitFeaturePlan(connection, 'featured', trainRows, columns, params.features, origin) : undefined;
 
     const published = await store.publish(connection, 'SELECT * FROM featured', {
       name: params.dataset, source: `feature of ${sources.join(', ')}`, featurePlan: plan, split: params.split, target: params.target,

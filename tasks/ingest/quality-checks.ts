@@ -1,6 +1,8 @@
 // An ingest's quality checks, run in one pass of SQL over the typed rows,
 // with a report a person can read in the task's log.
+import type { DatasetColumn } from '../../engine/state/dataset-catalog.js';
 import { closest } from '../../engine/suggest.js';
+import { isNumericType } from '../data/column-types.js';
 import { queryRows, sqlName, type DuckDBConnection } from '../data/duckdb.js';
 import { numberParameter } from '../runtime/parameter-values.js';
 import { TaskInputError } from '../runtime/task-context.js';
@@ -31,7 +33,7 @@ interface PlannedCheck {
   examples?: string;
 }
 
-export async function runQualityChecks(connection: DuckDBConnection, table: string, columns: string[], checks: QualityChecks): Promise<CheckResult[]> {
+export async function runQualityChecks(connection: DuckDBConnection, table: string, columns: DatasetColumn[], checks: QualityChecks): Promise<CheckResult[]> {
   const planned = planChecks(checks, columns, table);
   const counts = await queryRows(connection, `SELECT ${planned.map((check, i) => `${check.count} AS c${i}`).join(', ')} FROM ${table}`);
   const results: CheckResult[] = [];
@@ -47,11 +49,17 @@ export async function runQualityChecks(connection: DuckDBConnection, table: stri
   return results;
 }
 
-function planChecks(checks: QualityChecks, columns: string[], table: string): PlannedCheck[] {
+function planChecks(checks: QualityChecks, columns: DatasetColumn[], table: string): PlannedCheck[] {
+  const names = columns.map((column) => column.name);
   const column = (name: string, check: string) => {
-    if (!columns.includes(name)) {
-      const guess = closest(name, columns);
-      throw new TaskInputError(`checks.${check} names column '${name}', which the dataset does not have${guess ? `; did you mean '${guess}'?` : ` (columns: ${columns.join(', ')})`}`);
+    const found = columns.find((candidate) => candidate.name === name);
+    if (!found) {
+      const guess = closest(name, names);
+      throw new TaskInputError(`checks.${check} names column '${name}', which the dataset does not have${guess ? `; did you mean '${guess}'?` : ` (columns: ${names.join(', ')})`}`);
+    }
+    if ((check === 'min' || check === 'max') && !isNumericType(found.type)) {
+      throw new TaskInputError(`checks.${check} names column '${name}', which holds ${found.type} values; min and max need a numeric column ` +
+        '(declare its type under schema: if its values are numbers, or use allowed_values)');
     }
     return sqlName(name);
   };

@@ -2,7 +2,8 @@
 import type { DatasetColumn } from '../../engine/state/dataset-catalog.js';
 import type { ColumnType } from '../data/column-types.js';
 import { DatasetStore } from '../data/dataset-store.js';
-import { openDuckDb, sqlName } from '../data/duckdb.js';
+import { describeColumns } from '../data/column-types.js';
+import { openDuckDb, queryRows, sqlName } from '../data/duckdb.js';
 import { resolveInput, TaskInputError, type TaskContext, type TaskValues } from '../runtime/task-context.js';
 import { formatCheckReport, runQualityChecks, type QualityChecks } from './quality-checks.js';
 import { diffColumns, formatColumnChanges } from './schema-diff.js';
@@ -27,7 +28,8 @@ export async function run(params: IngestParams, context: TaskContext): Promise<T
     context.progress(`read ${source.files.length} ${format} file${source.files.length === 1 ? '' : 's'} matching ${params.source}`);
     const select = await selectColumns(connection, source, params, store, context);
     await connection.run(`CREATE TEMP TABLE ingested AS SELECT ${select} FROM ${source.view} ORDER BY _source_file, _source_row`);
-    const columns = (await connection.runAndReadAll('SELECT * FROM ingested LIMIT 0')).columnNames();
+    await connection.run(`DROP TABLE ${source.view}`);
+    const columns = describeColumns(await queryRows(connection, 'DESCRIBE ingested'));
 
     const results = await runQualityChecks(connection, 'ingested', columns, params.checks ?? {});
     context.progress(`quality checks:\n${formatCheckReport(results)}`);

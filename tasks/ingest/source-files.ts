@@ -5,14 +5,15 @@
 import { extname, relative } from 'node:path';
 import type { DatasetColumn } from '../../engine/state/dataset-catalog.js';
 import { describeColumns, duckDbType, type ColumnType } from '../data/column-types.js';
-import { duckDbMessage, queryRows, sqlName, sqlString, type DuckDBConnection } from '../data/duckdb.js';
+import { queryRows, sqlName, sqlString, type DuckDBConnection } from '../data/duckdb.js';
 import { TaskInputError } from '../runtime/task-context.js';
+import { checkFileFormats, checkSingleColumnCsv, explainReadError } from './source-checks.js';
 
 export type SourceFormat = 'csv' | 'jsonl' | 'parquet';
 
 export interface SourceRelation {
   files: string[];
-  /** A view with the source's rows plus `_source_file` and `_source_row` (1-based within its file). */
+  /** A table with the source's rows plus `_source_file` and `_source_row` (1-based within its file). */
   view: string;
   /** The columns as found in the files, before the declared schema is applied. */
   found: DatasetColumn[];
@@ -37,13 +38,20 @@ export async function openSource(connection: DuckDBConnection, pattern: string, 
     jsonl: `read_json(${list}, format = 'newline_delimited', union_by_name = true, filename = '_source_file')`,
     parquet: `read_parquet(${list}, union_by_name = true, filename = '_source_file')`,
   }[format];
+  checkFileFormats(files, format, workingDir);
+  // Read into a table here, so that every read error (a bad line far into a
+  // file) is explained below, and the typed SELECT scans rows, not files.
   const view = 'source_rows';
+  let found: DatasetColumn[] | undefined;
   try {
-    await connection.run(`CREATE VIEW ${view} AS SELECT *, row_number() OVER (PARTITION BY _source_file) AS _source_row FROM ${reader}`);
-    const found = describeColumns(await queryRows(connection, `DESCRIBE SELECT * EXCLUDE (_source_file, _source_row) FROM ${view}`));
+    await connection.run(`CREATE VIEW source_files AS SELECT *, row_number() OVER (PARTITION BY _source_file) AS _source_row FROM ${reader}`);
+    found = describeColumns(await queryRows(connection, `DESCRIBE SELECT * EXCLUDE (_source_file, _source_row) FROM source_files`));
+    if (format === 'csv') await checkSingleColumnCsv(found.map((column) => column.name), files, workingDir);
+    await connection.run(`CREATE TEMP TABLE ${view} AS SELECT * FROM source_files`);
     return { files, view, found };
   } catch (error) {
-    throw new TaskInputError(`cannot read ${shown} as ${format}: ${duckDbMessage(error)}`);
+    if (error instanceof TaskInputError) throw error;
+    throw await explainReadError(error, files, format, shown, workingDir, found?.length);
   }
 }
 
@@ -54,12 +62,17 @@ export async function openSource(connection: DuckDBConnection, pattern: string, 
 export async function typedSelect(connection: DuckDBConnection, source: SourceRelation, schema: Record<string, ColumnType>, workingDir: string): Promise<string> {
   const columns = Object.entries(schema);
   for (const [column, type] of columns) {
-    const target = duckDbType(type);
-    const bad = await queryRows(connection, `SELECT _source_file AS file, _source_row AS row, CAST(${sqlName(column)} AS VARCHAR) AS value
-      FROM ${source.view} WHERE ${sqlName(column)} IS NOT NULL AND TRY_CAST(${sqlName(column)} AS ${target}) IS NULL ORDER BY file, row LIMIT 3`);
+    const name = sqlName(column);
+    // A cast to BIGINT rounds 2.6 to 3: an integer must also equal itself as a double.
+    const fails = type === 'integer'
+      ? `TRY_CAST(${name} AS BIGINT) IS NULL OR TRY_CAST(${name} AS DOUBLE) <> CAST(TRY_CAST(${name} AS BIGINT) AS DOUBLE)`
+      : `TRY_CAST(${name} AS ${duckDbType(type)}) IS NULL`;
+    const bad = await queryRows(connection, `SELECT _source_file AS file, _source_row AS row, CAST(${name} AS VARCHAR) AS value
+      FROM ${source.view} WHERE ${name} IS NOT NULL AND (${fails}) ORDER BY file, row LIMIT 3`);
     if (bad.length > 0) {
       const examples = bad.map((row) => `row ${row.row} of ${relative(workingDir, String(row.file))}: '${row.value}'`).join('; ');
-      throw new TaskInputError(`column '${column}' is declared ${type} but has values that are not: ${examples}`);
+      const hint = type === 'integer' ? ' (integer takes whole numbers only; declare it number to keep fractions)' : '';
+      throw new TaskInputError(`column '${column}' is declared ${type} but has values that are not: ${examples}${hint}`);
     }
   }
   return columns.map(([column, type]) => `CAST(${sqlName(column)} AS ${duckDbType(type)}) AS ${sqlName(column)}`).join(', ');

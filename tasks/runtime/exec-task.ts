@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { BuiltinTaskType } from '../index.js';
 import { contextFromEnvironment, TaskInputError } from './task-context.js';
+import { removeTempFiles } from './temp-files.js';
 
 export async function execTask(types: readonly BuiltinTaskType[], type: string, paramsFile: string): Promise<number> {
   const definition = types.find((candidate) => candidate.name === type);
@@ -12,6 +13,17 @@ export async function execTask(types: readonly BuiltinTaskType[], type: string, 
     process.stderr.write(`error: there is no built-in task type '${type}' (known: ${types.map((t) => t.name).join(', ')})\n`);
     return 2;
   }
+  // A timeout or cancel sends SIGTERM (Ctrl-C in a terminal, SIGINT) while
+  // the task awaits DuckDB or onnxruntime; files it was writing under a
+  // temporary name go before the process does, as the signal would end it.
+  const stop = (signal: NodeJS.Signals) => {
+    removeTempFiles();
+    process.removeListener('SIGTERM', stop);
+    process.removeListener('SIGINT', stop);
+    process.kill(process.pid, signal);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   try {
     const params = JSON.parse(readFileSync(paramsFile, 'utf8')) as unknown;
     const context = contextFromEnvironment();

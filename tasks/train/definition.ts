@@ -23,7 +23,7 @@ export const trainDefinition: TaskTypeDefinition = {
       dataset: datasetUri('The training data.'),
       algorithm: { enum: [...ALGORITHMS], description: 'gradient_boosting (histogram-based trees), logistic_regression (L2, solved to the optimum) or linear_regression (ridge).' },
       target: { type: 'string', minLength: 1, description: "The label column; by default the feature task's target." },
-      task: { enum: ['classification', 'regression'], description: 'By default: regression for linear_regression and for a target of non-integer numbers, else classification.' },
+      task: { enum: ['classification', 'regression'], description: 'By default: regression for linear_regression and for a target of non-integer numbers, else classification; an integer target with more than 20 distinct values (over 5% of the train rows) must say which.' },
       validation_fraction: numberOrReference('Hold out this share of the train rows (seeded, stratified) and report validation_<metric> values, to compare models in a search.', { minimum: 0, exclusiveMaximum: 1 }),
       hyperparameters: {
         type: 'object',

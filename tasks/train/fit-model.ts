@@ -6,7 +6,7 @@ import type { FittedModel } from '../ml/model-spec.js';
 import { numberParameter } from '../runtime/parameter-values.js';
 import { TaskInputError } from '../runtime/task-context.js';
 import { HYPERPARAMETERS_BY_ALGORITHM, type Algorithm } from './definition.js';
-import { firstMissing, type TrainingSet } from './training-set.js';
+import type { TrainingSet } from './training-set.js';
 
 export type Hyperparameters = Record<string, number | string | boolean>;
 
@@ -19,13 +19,18 @@ export interface FitResult {
 
 const PROGRESS_EVERY_MS = 1000;
 
-export function fitModel(algorithm: Algorithm, data: TrainingSet, given: Hyperparameters, progress: (line: string) => void): FitResult {
+/** A hyperparameter the algorithm does not read is an error naming the algorithms that do. */
+export function checkHyperparameterNames(algorithm: Algorithm, given: Hyperparameters): void {
   for (const name of Object.keys(given)) {
     if (!HYPERPARAMETERS_BY_ALGORITHM[algorithm].includes(name)) {
       const users = (Object.keys(HYPERPARAMETERS_BY_ALGORITHM) as Algorithm[]).filter((other) => HYPERPARAMETERS_BY_ALGORITHM[other].includes(name));
       throw new TaskInputError(`hyperparameter ${name} does not apply to ${algorithm}${users.length ? ` (it is for ${users.join(', ')})` : ''}; ${algorithm} reads ${HYPERPARAMETERS_BY_ALGORITHM[algorithm].join(', ')}`);
     }
   }
+}
+
+export function fitModel(algorithm: Algorithm, data: TrainingSet, given: Hyperparameters, progress: (line: string) => void): FitResult {
+  checkHyperparameterNames(algorithm, given);
   const number = (name: string) => (given[name] === undefined ? undefined : numberParameter(given[name], `hyperparameters.${name}`));
   let lastReport = Date.now();
   const every = (line: () => string, last: boolean) => {
@@ -45,10 +50,7 @@ export function fitModel(algorithm: Algorithm, data: TrainingSet, given: Hyperpa
         p.iteration === p.maxIterations));
     return { model: fitted.model, iterations: fitted.iterations, settings: { ...given } };
   }
-  const missing = firstMissing(data.plan, data.features);
-  if (missing) {
-    throw new TaskInputError(`feature '${missing.feature}' is missing at row ${missing.row} of the train rows; ${algorithm} needs every value: add {impute: median} to its steps in the feature task (gradient_boosting handles missing values itself)`);
-  }
+  // Missing values were refused before (checkNoMissing): linear models need every value.
   if (algorithm === 'logistic_regression') {
     const fitted = fitLogisticRegression(data.features, data.labels!, data.classes!.length,
       compact({ regularization: number('regularization'), maxIterations: number('max_iterations'), tolerance: number('tolerance') }),

@@ -37,6 +37,7 @@ function pick(data: TrainingSet, rows: number[]): TrainingSet {
     features: data.features.map(numbers),
     ...(data.labels ? { labels: Int32Array.from(rows, (row) => data.labels![row]!) } : {}),
     ...(data.values ? { values: numbers(data.values) } : {}),
+    splitRows: Int32Array.from(rows, (row) => data.splitRows[row]!),
     rows: rows.length,
   };
 }

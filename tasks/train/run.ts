@@ -6,14 +6,14 @@ import { formatDatasetUri } from '../data/dataset-uri.js';
 import { openDuckDb } from '../data/duckdb.js';
 import { SPLIT_COLUMN } from '../data/model-table.js';
 import { featureNames, type ModelMetadata } from '../ml/model-spec.js';
-import { buildModelOnnx, writeModelFile } from '../ml/onnx/index.js';
+import { buildModelOnnx } from '../ml/onnx/index.js';
 import { numberParameter } from '../runtime/parameter-values.js';
 import { TaskInputError, type TaskContext, type TaskValues } from '../runtime/task-context.js';
 import type { Algorithm } from './definition.js';
-import { fitModel, type Hyperparameters } from './fit-model.js';
+import { checkHyperparameterNames, fitModel, type Hyperparameters } from './fit-model.js';
 import { splitHoldout } from './holdout.js';
-import { checkOnnxAgainstMemory, predictionMetrics } from './model-check.js';
-import { learningKind, loadTrainingSet, resolvePlan } from './training-set.js';
+import { checkOnnxAgainstMemory, predictionMetrics, writeCheckedModel } from './model-check.js';
+import { checkHasTrainRows, checkNoMissing, learningKind, loadTrainingSet, resolvePlan } from './training-set.js';
 
 export interface TrainParams {
   dataset: string;
@@ -30,11 +30,13 @@ export async function run(params: TrainParams, context: TaskContext): Promise<Ta
   const connection = await openDuckDb();
   const store = DatasetStore.open(context);
   try {
+    checkHyperparameterNames(params.algorithm, params.hyperparameters ?? {});
     const dataset = store.resolve(params.dataset, 'dataset');
     const uri = formatDatasetUri(dataset.name, dataset.version);
     const target = params.target ?? dataset.target;
     if (!target) throw new TaskInputError(`${uri} names no target column; give target: here or in the feature task`);
-    const kind = learningKind(dataset, target, params.algorithm, params.task);
+    await checkHasTrainRows(connection, dataset);
+    const kind = await learningKind(connection, dataset, target, params.algorithm, params.task);
     const plan = await resolvePlan(connection, dataset, target);
     const split = dataset.columns.some((column) => column.name === SPLIT_COLUMN) ? 'train' : 'all';
     const all = await loadTrainingSet(connection, dataset, plan, target, kind, split);
@@ -43,6 +45,7 @@ export async function run(params: TrainParams, context: TaskContext): Promise<Ta
     context.progress(`training ${params.algorithm} (${all.task}) on ${fit.rows} rows × ${featureNames(plan).length} features of ${uri}` +
       (validation ? `, ${validation.rows} held out for validation` : ''));
 
+    if (params.algorithm !== 'gradient_boosting') await checkNoMissing(connection, fit, params.algorithm);
     const started = performance.now();
     const fitted = fitModel(params.algorithm, fit, params.hyperparameters ?? {}, context.progress);
     const fitSeconds = (performance.now() - started) / 1000;
@@ -50,9 +53,8 @@ export async function run(params: TrainParams, context: TaskContext): Promise<Ta
       task: all.task, ...(all.classes ? { classes: all.classes } : {}), target, plan, algorithm: params.algorithm, hyperparameters: fitted.settings,
     };
     const modelFile = join(context.artifactsDir, 'model.onnx');
-    writeModelFile(modelFile, buildModelOnnx(fitted.model, metadata));
-    const difference = await checkOnnxAgainstMemory(modelFile, fitted.model, fit);
-    context.progress(`wrote ${modelFile} in ${fitSeconds.toFixed(2)} s (${fitted.iterations} iterations); onnxruntime agrees within ${difference.toExponential(1)}`);
+    const difference = await writeCheckedModel(modelFile, buildModelOnnx(fitted.model, metadata), (file) => checkOnnxAgainstMemory(file, fitted.model, fit));
+    context.progress(`wrote ${modelFile} in ${fitSeconds.toFixed(2)} s (${fitted.iterations} iterations); onnxruntime agrees within ${difference.toExponential(1)} of each output's size`);
 
     const values: TaskValues = {
       model: modelFile, algorithm: params.algorithm, task: all.task, target, dataset: uri, train_rows: fit.rows,
