@@ -31,7 +31,7 @@ export function decide(base: Omit<DriftOutcome, 'drifted' | 'share' | 'detected'
 /** One line per column with its statistics and verdict, then the overall verdict. */
 export function summaryLines(outcome: DriftOutcome): string[] {
   const rows = [...outcome.features, ...(outcome.prediction ? [outcome.prediction] : [])];
-  const width = Math.max(7, ...rows.map((row) => row.name.length + (row === outcome.prediction ? 13 : 0)));
+  const width = Math.max(7, ...rows.map((row) => row.name.length + (row === outcome.prediction ? 13 : 0)), ...outcome.skipped.map((skipped) => skipped.column.length));
   const header = `${'column'.padEnd(width)}  ${'kind'.padEnd(11)}  ${'PSI'.padStart(7)}  ${'p-value'.padStart(8)}  ${'W-dist'.padStart(8)}  ${'null rate'.padEnd(13)}  verdict`;
   const lines = [`drift of ${outcome.current}${outcome.predictions ? ` (predictions from ${outcome.predictions})` : ''} against ${outcome.reference}:`, header];
   for (const row of rows) {

@@ -3,17 +3,21 @@
 // ticket or opened from an artifacts folder years later.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { TaskInputError } from '../runtime/task-context.js';
 import { fixed, pValue, percent, type ColumnDrift } from './compare.js';
 import type { Histogram } from './histogram.js';
 import { verdictLine, type DriftOutcome } from './outcome.js';
 
 /** Writes the report under a temporary name and renames it, so no reader ever sees half a report. */
 export function writeReport(file: string, outcome: DriftOutcome, generated: Date): void {
-  mkdirSync(dirname(file), { recursive: true });
   const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   try {
+    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(temporary, renderReport(outcome, generated));
     renameSync(temporary, file);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+    throw new TaskInputError(`cannot write the drift report to ${file}: ${reason}; give report: another path`);
   } finally {
     rmSync(temporary, { force: true });
   }
