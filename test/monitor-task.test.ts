@@ -189,6 +189,21 @@ on_drift: { trigger: retrain, parameters: { reason: drift, rows: 2000 } }`));
     }
   });
 
+  it('in a child run (run_pipeline), keys the request by the top-level run, as on_drift_of does', () => {
+    ws.write('child-monitor.yaml', monitor('child-monitor', 'reference: dataset://reference@1\ncurrent: dataset://drifted@1\non_drift: { trigger: retrain3 }'));
+    const result = ws.run('name: parent\ntasks:\n  - task_key: check\n    run_pipeline: { pipeline: child-monitor }\n');
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const runId = latestRun();
+    const store = new RunStore(openStateDatabase(ws.state, { mustExist: true }));
+    try {
+      const parent = store.runs({ limit: 5 }).find((run) => run.pipeline === 'parent')!;
+      expect(store.run(runId)!.parent_run_id).toBe(parent.id);
+      expect(requests().filter((row: any) => row.pipeline === 'retrain3')).toMatchObject([{ fire_key: `drift:${parent.id}` }]);
+    } finally {
+      store.db.close();
+    }
+  });
+
   it('takes per-feature thresholds and drift_share', () => {
     const result = ws.run(monitor('tuned', `
 reference: dataset://reference@1
