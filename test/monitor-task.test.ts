@@ -14,6 +14,7 @@ import { builtinTaskTypes } from '../tasks/index.js';
 import { seededRandom } from '../tasks/ml/gbdt/seeded-random.js';
 import { profileCategoricalColumn, profileNumericColumn, type DatasetProfile } from '../tasks/monitor/profile.js';
 import { workspace, type Workspace } from './ml-helpers.js';
+import { runSluice } from './run-sluice.js';
 
 interface Shape {
   rows: number;
@@ -169,6 +170,22 @@ on_drift: { trigger: retrain, parameters: { reason: drift, rows: 2000 } }`));
     expect(log).toMatch(/^income +numeric .* ok: /m);
     expect(log).toContain('DRIFT DETECTED: 2 of 3 features drifted (67%): age, plan');
     expect(log).toContain(`requested a run of 'retrain' (fire key drift:${runId}): a running \`sluice serve\``);
+  });
+
+  it('its run request becomes a drift run of the retraining pipeline with `sluice trigger --wait`, as the log says', () => {
+    ws.write('served/retrain.yaml', 'name: retrain\nparameters:\n  - { name: reason, type: string, default: none }\n  - { name: rows, type: integer, default: 0 }\n'
+      + 'tasks:\n  - task_key: fit\n    shell: echo "retraining on {{job.parameters.reason}} after {{job.parameters.rows}} rows"\n');
+    const result = runSluice(['trigger', 'retrain', '--wait', '--pipelines', join(ws.root, 'served'), '--state', ws.state], ws.root);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const store = new RunStore(openStateDatabase(ws.state, { mustExist: true }));
+    try {
+      const drift = store.runs({ limit: 10 }).find((run) => run.pipeline === 'retrain' && run.trigger_type === 'drift')!;
+      expect(JSON.parse(drift.parameters_json)).toEqual({ reason: 'drift', rows: '2000' });
+      expect(drift.state).toBe('SUCCESS');
+    } finally {
+      store.db.close();
+    }
+    expect(requests().filter((row: any) => row.pipeline === 'retrain')).toMatchObject([{ trigger_type: 'drift', state: 'STARTED' }, { trigger_type: 'manual', state: 'STARTED' }]);
   });
 
   it('gives a pipeline triggered by on_drift_of too exactly one run request', () => {
