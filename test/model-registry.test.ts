@@ -199,12 +199,13 @@ tasks:
     expect(log('evaluate')).toContain("no champion yet (model 'bc' has no alias 'gold'): the gate passes");
   });
 
-  it('a file that is not ONNX, or a when that is not true or false, registers nothing and leaves no file', () => {
+  it('a file that is not ONNX, a bad name or alias, or a when that is not true or false registers nothing and leaves no file', () => {
     writeFileSync(join(ws.root, 'not-a-model.onnx'), 'hello');
     const before = modelFiles();
     const register = (params: string) => ws.run(`name: bad_register
 parameters:
   - { name: promote, type: string, default: maybe }
+  - { name: model_name, type: string, default: "bad name" }
 tasks:
   - task_key: register
     register: ${params}
@@ -213,6 +214,10 @@ tasks:
     expect(ws.message('register')).toMatch(/model: .*not-a-model\.onnx is not an ONNX model: /);
     expect(register('{ model: "models:/bc/1", name: other, aliases: [{ alias: champion, when: "{{job.parameters.promote}}" }] }').code).toBe(1);
     expect(ws.message('register')).toContain("aliases[0].when is 'maybe', but it must be true or false");
+    expect(register('{ model: "models:/bc/1", name: other, aliases: [challenger, 1st] }').code).toBe(1);
+    expect(ws.message('register')).toContain("aliases[1] '1st' must start with a letter or '_' and have only letters, digits, '_' and '-'");
+    expect(register('{ model: "models:/bc/1", name: "{{job.parameters.model_name}}" }').code).toBe(1);
+    expect(ws.message('register')).toContain("name 'bad name' may have only letters, digits, '_', '.' and '-'");
     expect(register('{ model: missing.onnx, name: bc }').code).toBe(1);
     expect(ws.message('register')).toMatch(/cannot read the model .*missing\.onnx: no such file/);
     expect(modelFiles()).toEqual(before);

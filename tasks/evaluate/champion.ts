@@ -3,9 +3,9 @@
 // by at least `min_delta` of one metric. With no champion yet (the model is
 // not registered, or the alias is not set) the candidate passes: the first
 // model becomes the champion.
-import { parseModelUri, type ModelRegistry, ModelRegistryError } from '../../engine/state/model-registry.js';
+import { parseModelUri, type ModelRegistry } from '../../engine/state/model-registry.js';
 import { closest, didYouMean } from '../../engine/suggest.js';
-import { resolveModel, withRegistry, type ModelContext, type ResolvedModel } from '../registry/model-reference.js';
+import { asInputError, resolveModel, withRegistry, type ModelContext, type ResolvedModel } from '../registry/model-reference.js';
 import { numberParameter } from '../runtime/parameter-values.js';
 import { TaskInputError } from '../runtime/task-context.js';
 
@@ -71,13 +71,7 @@ export async function judgeBeat(
  */
 function findAbsentChampion(reference: string, context: ModelContext): string | undefined {
   if (!reference.trim().startsWith('models:')) return undefined;
-  const uri = (() => {
-    try {
-      return parseModelUri(reference);
-    } catch (error) {
-      throw new TaskInputError(`gate.beat.model: ${(error as ModelRegistryError).message}`);
-    }
-  })();
+  const uri = asInputError('gate.beat.model', () => parseModelUri(reference));
   if (uri.alias === undefined) return undefined;
   return withRegistry(context, 'gate.beat.model', (registry: ModelRegistry) => {
     const names = registry.names();

@@ -6,9 +6,9 @@
 // no version points at a missing file.
 import { readFileSync, rmSync } from 'node:fs';
 import { openStateDatabase } from '../../engine/state/database.js';
-import { checkAliasName, checkModelName, ModelRegistry, ModelRegistryError } from '../../engine/state/model-registry.js';
+import { checkAliasName, checkModelName, ModelRegistry } from '../../engine/state/model-registry.js';
 import { modelsDirFor } from '../../engine/state/state-home.js';
-import { resolveModel } from '../registry/model-reference.js';
+import { asInputError, resolveModel } from '../registry/model-reference.js';
 import { storeModelFile } from '../registry/model-store.js';
 import { numberParameter } from '../runtime/parameter-values.js';
 import { TaskInputError, type TaskContext, type TaskValues } from '../runtime/task-context.js';
@@ -28,7 +28,7 @@ export interface RegisterParams {
 
 export async function run(params: RegisterParams, context: TaskContext): Promise<TaskValues> {
   const name = params.name.trim();
-  checked(() => checkModelName(name, 'name'));
+  asInputError(undefined, () => checkModelName(name, 'name'));
   const metrics = Object.fromEntries(Object.entries(params.metrics ?? {}).map(([metric, value]) => [metric, numberParameter(value, `metrics.${metric}`)]));
   const { set: aliases, skipped } = chooseAliases(params.aliases ?? []);
   const model = resolveModel(context, params.model);
@@ -43,7 +43,7 @@ export async function run(params: RegisterParams, context: TaskContext): Promise
     const before = new Map(registry.aliasesOf(name).map((a) => [a.alias, a.version]));
     stored = storeModelFile(bytes, modelsDirFor(context.stateDatabase));
     const lineage = collectLineage(db, context, model, stored.sha256, params.model);
-    const version = checked(() => registry.register({
+    const version = asInputError(undefined, () => registry.register({
       name, sha256: stored!.sha256, file: stored!.file, ...(metadata ? { taskKind: metadata.task } : {}),
       metrics, params: recordedParams, lineage, tags: params.tags ?? {},
       ...(params.description === undefined ? {} : { description: params.description }),
@@ -71,7 +71,7 @@ function chooseAliases(items: readonly AliasItem[]): { set: string[]; skipped: s
   const skipped: string[] = [];
   items.forEach((item, i) => {
     const alias = (typeof item === 'string' ? item : item.alias).trim();
-    checked(() => checkAliasName(alias, `aliases[${i}]`));
+    asInputError(undefined, () => checkAliasName(alias, `aliases[${i}]`));
     if (set.includes(alias) || skipped.includes(alias)) throw new TaskInputError(`aliases[${i}]: '${alias}' is listed twice`);
     const when = typeof item === 'string' ? true : truth(item.when, `aliases[${i}].when`);
     (when ? set : skipped).push(alias);
@@ -85,14 +85,4 @@ function truth(value: boolean | string, where: string): boolean {
   if (text === 'true') return true;
   if (text === 'false') return false;
   throw new TaskInputError(`${where} is '${value}', but it must be true or false (a reference such as {{tasks.evaluate.values.beats_champion}} renders to one)`);
-}
-
-/** Registry mistakes (a bad name or alias) are the user's: shown plainly. */
-function checked<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    if (error instanceof ModelRegistryError) throw new TaskInputError(error.message);
-    throw error;
-  }
 }

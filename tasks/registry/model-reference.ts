@@ -5,7 +5,7 @@
 // moves meanwhile. Either way the file is checked to be an ONNX model.
 import { readFileSync } from 'node:fs';
 import { openStateDatabase } from '../../engine/state/database.js';
-import { isModelUri, ModelRegistry, ModelRegistryError } from '../../engine/state/model-registry.js';
+import { isModelUri, ModelRegistry, ModelRegistryError, parseModelUri } from '../../engine/state/model-registry.js';
 import { readModelInfo, type OnnxModelInfo } from '../ml/onnx/index.js';
 import { resolveInput, TaskInputError, type TaskContext } from '../runtime/task-context.js';
 import { sha256Of } from './model-store.js';
@@ -33,12 +33,13 @@ export function resolveModel(context: ModelContext, reference: string, where = '
     const file = resolveInput(context, reference);
     return { file, uri: reference, info: readInfo(readBytes(file, where), file, where) };
   }
-  const found = withRegistry(context, where, (registry) => registry.pin(context.runId, reference));
+  const uri = asInputError(where, () => parseModelUri(reference));
+  const found = withRegistry(context, where, (registry) => registry.pin(context.runId, uri));
   const bytes = readBytes(found.file, where, found.uri);
   if (sha256Of(bytes) !== found.sha256) {
     throw new TaskInputError(`${where}: the file of ${found.uri} (${found.file}) was changed after it was registered; register the model again`);
   }
-  const alias = /@(.+)$/.exec(reference.trim())?.[1];
+  const alias = uri.alias;
   return {
     file: found.file,
     uri: found.uri,
@@ -55,12 +56,19 @@ export function resolveModel(context: ModelContext, reference: string, where = '
 export function withRegistry<T>(context: Pick<TaskContext, 'stateDatabase'>, where: string, use: (registry: ModelRegistry) => T): T {
   const db = openStateDatabase(context.stateDatabase);
   try {
-    return use(new ModelRegistry(db));
-  } catch (error) {
-    if (error instanceof ModelRegistryError) throw new TaskInputError(`${where}: ${error.message}`);
-    throw error;
+    return asInputError(where, () => use(new ModelRegistry(db)));
   } finally {
     db.close();
+  }
+}
+
+/** A registry mistake (bad URI, unknown model, version or alias) is the user's: a plain message that names the parameter. */
+export function asInputError<T>(where: string | undefined, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof ModelRegistryError) throw new TaskInputError(where ? `${where}: ${error.message}` : error.message);
+    throw error;
   }
 }
 
