@@ -1,6 +1,7 @@
 // `sluice models ls/show/promote/diff` over a registry that real runs
 // filled: two hand-made ONNX models registered by register tasks, then read
 // and changed from the command line, as text and as --json.
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -49,10 +50,16 @@ tasks:
 
 describe('sluice models', () => {
   let ws: Workspace;
+  let commit: string;
   const sluice = (...args: string[]) => runSluice([...args, '--state', ws.state], ws.root);
 
   beforeAll(() => {
     ws = workspace('models-cli');
+    // A git repository with one commit: the pipeline file itself is not committed, so the lineage says so.
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: ws.root });
+    git('init', '-q');
+    git('commit', '-q', '--allow-empty', '-m', 'start');
+    commit = git('rev-parse', 'HEAD').toString().trim();
     writeFileSync(join(ws.root, 'first.onnx'), handMadeModel([1, -0.5, 0.2, 0.3]));
     writeFileSync(join(ws.root, 'second.onnx'), handMadeModel([2, -0.4, 0.1, 0.2]));
     const result = ws.run(REGISTER);
@@ -89,6 +96,7 @@ describe('sluice models', () => {
     expect(text).toMatch(/^ {2}run\s+1 \(task first\)$/m);
     expect(text).toMatch(/^ {2}pipeline\s+churn_registry \(.*pipeline-1\.yaml\)$/m);
     expect(text).toMatch(/^ {2}datasets\s+dataset:\/\/churn_features@4$/m);
+    expect(text).toMatch(new RegExp(`^ {2}git commit\\s+${commit} \\(uncommitted changes\\)$`, 'm'));
     expect(text).toMatch(/^ {4}impute → scale\s+tenure$/m);
     expect(text).toMatch(/^ {4}one_hot\s+plan$/m);
     expect(text).toContain('other aliases of churn: @challenger → 2');
@@ -100,6 +108,7 @@ describe('sluice models', () => {
       lineage: { runId: 1, taskKey: 'second', pipeline: 'churn_registry', source: 'second.onnx', trainingDataset: 'dataset://churn_features@4' },
     });
     expect(json.lineage.pipelineHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(json.lineage).toMatchObject({ gitCommit: commit, gitDirty: true });
     expect(json.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
