@@ -5,6 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { openStateDatabase } from '../engine/state/database.js';
+import { ModelRegistry } from '../engine/state/model-registry.js';
 import type { FeaturePlan, LinearModel } from '../tasks/ml/model-spec.js';
 import { buildModelOnnx } from '../tasks/ml/onnx/index.js';
 import { workspace, type Workspace } from './ml-helpers.js';
@@ -110,6 +112,21 @@ describe('sluice models', () => {
     expect(json.lineage.pipelineHash).toMatch(/^[0-9a-f]{64}$/);
     expect(json.lineage).toMatchObject({ gitCommit: commit, gitDirty: true });
     expect(json.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('show includes a stored reference profile; storing one for a missing version is refused', () => {
+    const db = openStateDatabase(ws.state, { mustExist: true });
+    try {
+      const registry = new ModelRegistry(db);
+      registry.setReferenceProfile('fraud', 1, { rows: 100, columns: { tenure: { deciles: [1, 2, 3] } } });
+      expect(() => registry.setReferenceProfile('fraud', 2, {})).toThrow("model 'fraud' has no version 2 (versions: 1)");
+      expect(() => registry.setReferenceProfile('fraud', 1, '{not json')).toThrow();
+    } finally {
+      db.close();
+    }
+    expect(sluice('models', 'show', 'models:/fraud/1').stdout).toMatch(/^ {2}reference profile\s+stored$/m);
+    expect(JSON.parse(sluice('models', 'show', 'models:/fraud/1', '--json').stdout).referenceProfile)
+      .toEqual({ rows: 100, columns: { tenure: { deciles: [1, 2, 3] } } });
   });
 
   it('diff puts metrics side by side with the difference, and parameters that differ', () => {
