@@ -143,9 +143,9 @@ export const MIGRATIONS: readonly string[] = [
   // 4: the model registry: models, their versions (a content-addressed ONNX
   // file under models/ with metrics, parameters and lineage), aliases, and
   // the version each run resolved an alias URI to, so that all its tasks use
-  // the same one even when the alias moves meanwhile. model_versions keeps a
-  // rowid and puts the columns people look at first: the terminal UI shows
-  // the table as it is.
+  // the same one even when the alias moves meanwhile. model_versions keeps
+  // its (implicit) rowid and puts the columns people look at first: the
+  // terminal UI shows the table as it is, newest rowid first.
   `
   CREATE TABLE registered_models (
     name TEXT PRIMARY KEY,
@@ -153,7 +153,6 @@ export const MIGRATIONS: readonly string[] = [
     created_ms INTEGER NOT NULL
   ) WITHOUT ROWID;
   CREATE TABLE model_versions (
-    id INTEGER PRIMARY KEY,
     name TEXT NOT NULL REFERENCES registered_models(name),
     version INTEGER NOT NULL,
     created_ms INTEGER NOT NULL,
