@@ -11,6 +11,7 @@ import { count, formatGithub, formatJson, formatText, type DiagnosticFormat, typ
 import { formatGraph, type GraphFormat } from './graph-format.js';
 import { INTERNAL_ERROR_EXIT, internalErrorMessage } from './internal-error.js';
 import { registerInspectCommands } from './inspect-commands.js';
+import { registerModelsCommands } from './models-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerServeCommands } from './serve-commands.js';
 import { createLoader } from './pipeline-loader.js';
@@ -64,6 +65,7 @@ export function createProgram(): Command {
 
   registerRunCommands(program);
   registerInspectCommands(program);
+  registerModelsCommands(program);
   registerServeCommands(program);
   registerUiCommand(program);
   return program;

@@ -7,6 +7,7 @@ import type { TaskTypeDefinition } from '../engine/task-types.js';
 import { evaluateDefinition } from './evaluate/definition.js';
 import { featureDefinition } from './feature/definition.js';
 import { ingestDefinition } from './ingest/definition.js';
+import { registerDefinition } from './register/definition.js';
 import { monitorDefinition } from './monitor/definition.js';
 import type { TaskModule } from './runtime/task-context.js';
 import { trainDefinition } from './train/definition.js';
@@ -20,5 +21,6 @@ export const builtinTaskTypes: readonly BuiltinTaskType[] = [
   { ...featureDefinition, load: () => import('./feature/run.js') },
   { ...trainDefinition, load: () => import('./train/run.js') },
   { ...evaluateDefinition, load: () => import('./evaluate/run.js') },
+  { ...registerDefinition, load: () => import('./register/run.js') },
   { ...monitorDefinition, load: () => import('./monitor/run.js') },
 ];

@@ -77,7 +77,7 @@ describe('moving around', () => {
     await ui.frame((f) => f.includes('sluice › schedules'));
     await ui.press('\t');
     const models = await ui.frame((f) => f.includes('sluice › models'));
-    expect(models).toContain('no model registry yet');
+    expect(models).toContain('no models registered yet');
     await ui.press('\t');
     await ui.frame((f) => f.includes('sluice › runs'));
     await ui.press('?');

@@ -140,6 +140,54 @@ export const MIGRATIONS: readonly string[] = [
     stop_reason TEXT
   );
   `,
+  // 4: the model registry: models, their versions (a content-addressed ONNX
+  // file under models/ with metrics, parameters and lineage), aliases, and
+  // the version each run resolved an alias URI to, so that all its tasks use
+  // the same one even when the alias moves meanwhile. model_versions keeps
+  // its (implicit) rowid and puts the columns people look at first: the
+  // terminal UI shows the table as it is, newest rowid first.
+  `
+  CREATE TABLE registered_models (
+    name TEXT PRIMARY KEY,
+    description TEXT,
+    created_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE model_versions (
+    name TEXT NOT NULL REFERENCES registered_models(name),
+    version INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL,
+    task_kind TEXT,
+    metrics_json TEXT NOT NULL,
+    description TEXT,
+    tags_json TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    file TEXT NOT NULL,
+    params_json TEXT NOT NULL,
+    lineage_json TEXT NOT NULL,
+    reference_profile_json TEXT,
+    run_id INTEGER,
+    task_key TEXT,
+    UNIQUE (name, version)
+  );
+  CREATE INDEX model_versions_by_sha256 ON model_versions (sha256);
+  CREATE TABLE model_aliases (
+    name TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    set_ms INTEGER NOT NULL,
+    set_by TEXT,
+    PRIMARY KEY (name, alias),
+    FOREIGN KEY (name, version) REFERENCES model_versions(name, version)
+  ) WITHOUT ROWID;
+  CREATE TABLE run_model_pins (
+    run_id INTEGER NOT NULL,
+    uri TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    pinned_ms INTEGER NOT NULL,
+    PRIMARY KEY (run_id, uri)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,7 +1,8 @@
 // Where state lives: `--state <file>` names the database; otherwise
 // SLUICE_HOME names the folder; otherwise `.sluice/` in the nearest folder
 // upwards that has one, else in the current folder. Run folders (logs,
-// artifacts, values files) and the dataset store sit beside the database.
+// artifacts, values files), the dataset store and the model store sit
+// beside the database.
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
@@ -32,4 +33,9 @@ function findHome(cwd: string): string {
 /** Where content-addressed dataset files live for a state database. */
 export function datasetsDirFor(databaseFile: string): string {
   return join(dirname(databaseFile), 'datasets');
+}
+
+/** Where content-addressed model files (the registry's ONNX artifacts) live for a state database. */
+export function modelsDirFor(databaseFile: string): string {
+  return join(dirname(databaseFile), 'models');
 }

@@ -1,11 +1,14 @@
-// Evaluation gates: bounds on metrics, judged after scoring.
+// Evaluation gates: bounds on metrics, judged after scoring. The `beat`
+// gate, which scores a champion too, is in champion.ts.
 import { closest } from '../../engine/suggest.js';
 import { numberParameter } from '../runtime/parameter-values.js';
 import { TaskInputError } from '../runtime/task-context.js';
+import type { BeatSpec } from './champion.js';
 
 export interface GateSpec {
   min?: Record<string, number | string>;
   max?: Record<string, number | string>;
+  beat?: BeatSpec;
   on_failure?: 'fail' | 'continue';
 }
 

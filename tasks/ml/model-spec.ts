@@ -92,4 +92,6 @@ export interface ModelMetadata {
   /** e.g. gradient_boosting, logistic_regression, linear_regression. */
   algorithm: string;
   hyperparameters: Record<string, number | string | boolean>;
+  /** The dataset version it was trained on (dataset://name@version), for the registry's lineage. */
+  dataset?: string;
 }

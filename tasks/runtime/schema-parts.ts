@@ -17,3 +17,8 @@ export function datasetUri(description: string): JsonSchema {
 export function columnList(description: string): JsonSchema {
   return { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, minItems: 1, description };
 }
+
+/** A model: a path of an ONNX file or a registry URI (models:/<name>/<version>, models:/<name>@<alias>). */
+export function modelReference(description: string): JsonSchema {
+  return { type: 'string', minLength: 1, description };
+}

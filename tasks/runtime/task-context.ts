@@ -52,6 +52,6 @@ export function contextFromEnvironment(env: NodeJS.ProcessEnv = process.env): Ta
 }
 
 /** A path from a parameter, relative to the task's folder. */
-export function resolveInput(context: TaskContext, path: string): string {
+export function resolveInput(context: Pick<TaskContext, 'workingDir'>, path: string): string {
   return resolve(context.workingDir, path);
 }

@@ -50,7 +50,7 @@ export async function run(params: TrainParams, context: TaskContext): Promise<Ta
     const fitted = fitModel(params.algorithm, fit, params.hyperparameters ?? {}, context.progress);
     const fitSeconds = (performance.now() - started) / 1000;
     const metadata: ModelMetadata = {
-      task: all.task, ...(all.classes ? { classes: all.classes } : {}), target, plan, algorithm: params.algorithm, hyperparameters: fitted.settings,
+      task: all.task, ...(all.classes ? { classes: all.classes } : {}), target, plan, algorithm: params.algorithm, hyperparameters: fitted.settings, dataset: uri,
     };
     const modelFile = join(context.artifactsDir, 'model.onnx');
     const difference = await writeCheckedModel(modelFile, buildModelOnnx(fitted.model, metadata), (file) => checkOnnxAgainstMemory(file, fitted.model, fit));

@@ -61,10 +61,10 @@ export interface ModelsData {
   rows: Record<string, unknown>[];
 }
 
-/** The registry's `models` table, shown as it is, once there is one. */
+/** The registry's `model_versions` table, shown as it is, once there is one. */
 export function useModels(limit: number): Read<ModelsData> {
   return useRead(({ queries }) => {
-    if (!queries.hasTable('models')) return { registry: false, columns: [], rows: [] };
-    return { registry: true, ...queries.tableContents('models', limit) };
+    if (!queries.hasTable('model_versions')) return { registry: false, columns: [], rows: [] };
+    return { registry: true, ...queries.tableContents('model_versions', limit) };
   }, [limit]);
 }

@@ -1,5 +1,5 @@
 // The model registry's versions, once the registry exists: until then a
-// plain note. The registry writes a `models` table to the state database;
+// plain note. The registry keeps a `model_versions` table in the state database;
 // this view shows it as it is, newest first, without assuming its columns.
 import { Box, Text } from 'ink';
 import type { KeyHelp } from '../components/chrome.js';
