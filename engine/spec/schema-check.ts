@@ -65,16 +65,21 @@ class SchemaErrorReporter {
 
   report(errors: AjvError[]): Finding[] {
     const out: Finding[] = [];
-    const typeChoicePaths = errors.filter((e) => e.keyword === 'oneOf').map((e) => e.schemaPath);
+    const typeChoices = errors.filter(isTypeChoice);
     // A union (string or map, say) whose value has the type of one branch is
     // judged by that branch alone: "outcome must be true or false" helps,
     // "must be a string or a map" about a map does not.
-    const unions = errors.filter((e) => e.keyword === 'anyOf').map((e) => ({ error: e, branch: branchOfType(e) }));
+    const unions = errors.filter((e) => e.keyword === 'anyOf' || (e.keyword === 'oneOf' && !isTypeChoice(e)))
+      .map((e) => ({ error: e, branch: branchOfType(e) }));
+    // Errors of one schema path are about many values (every item of a list):
+    // an error is inside a union only when it is also about the union's value.
+    const inside = (error: AjvError, outer: AjvError, schemaPrefix = `${outer.schemaPath}/`) =>
+      error.schemaPath.startsWith(schemaPrefix) && (error.instancePath === outer.instancePath || error.instancePath.startsWith(`${outer.instancePath}/`));
     const skipped = (error: AjvError) => {
-      if (typeChoicePaths.some((p) => error.schemaPath.startsWith(`${p}/`))) return true;
+      if (typeChoices.some((choice) => inside(error, choice))) return true;
       return unions.some(({ error: union, branch }) => {
         if (error === union) return branch !== undefined;
-        return error.schemaPath.startsWith(`${union.schemaPath}/`) && !error.schemaPath.startsWith(`${union.schemaPath}/${branch}/`);
+        return inside(error, union) && !inside(error, union, `${union.schemaPath}/${branch}/`);
       });
     };
     for (const error of errors) {
@@ -135,7 +140,8 @@ class SchemaErrorReporter {
       case 'uniqueItems':
         return this.at(path, 'value', 'duplicate-item', `${subject} lists ${JSON.stringify((error.data as unknown[])[p.i])} twice`);
       case 'oneOf':
-        return this.typeChoiceMessage(path, error, all);
+        if (isTypeChoice(error)) return this.typeChoiceMessage(path, error, all);
+        return this.at(path, 'value', 'wrong-type', `${subject} must be ${describeUnion(error.schema as JsonSchema[])}; found ${yamlTypeName(error.data)}`);
       case 'anyOf':
         return this.at(path, 'value', 'wrong-type', `${subject} must be ${describeUnion(error.schema as JsonSchema[])}; found ${yamlTypeName(error.data)}`);
       default:
@@ -194,9 +200,25 @@ class SchemaErrorReporter {
 /** The one branch of an anyOf whose `type` matches the value, when exactly one does. */
 function branchOfType(error: AjvError): number | undefined {
   const branches = error.schema as JsonSchema[];
+  // A plain word where a choice is allowed is judged as that choice (did you
+  // mean 'median'?), not by the reference pattern or number beside it.
+  if (typeof error.data === 'string' && !error.data.includes('{{')) {
+    const choice = branches.findIndex((branch) => Array.isArray(branch.enum));
+    if (choice >= 0) return choice;
+  }
   const type = Array.isArray(error.data) ? 'array' : error.data === null ? 'null' : typeof error.data === 'object' ? 'object' : typeof error.data;
-  const matching = branches.flatMap((branch, i) => (branch.type === type ? [i] : []));
+  let matching = branches.flatMap((branch, i) => (branch.type === type ? [i] : []));
+  // Several kinds of map ({impute: …} or {clip: …}): the one whose key is there.
+  if (matching.length > 1 && isRecord(error.data)) {
+    const data = error.data;
+    matching = matching.filter((i) => ((branches[i]!.required as string[] | undefined) ?? []).every((key) => key in data));
+  }
   return matching.length === 1 ? matching[0] : undefined;
+}
+
+/** The "exactly one type key" oneOf of a task, as opposed to a oneOf between kinds of value. */
+function isTypeChoice(error: AjvError): boolean {
+  return error.keyword === 'oneOf' && (error.schema as JsonSchema[]).every((branch) => Array.isArray(branch.required) && branch.type === undefined);
 }
 
 /** Whether an unknown key next to a missing one is its misspelling. */
@@ -207,6 +229,7 @@ function typoOf(missing: string, instancePath: string, all: AjvError[]): boolean
 
 function describeUnion(branches: JsonSchema[]): string {
   const words = branches.map((branch) => {
+    if (Array.isArray(branch.enum)) return `one of ${listChoices((branch.enum as unknown[]).map(String))}`;
     if (branch.type === 'object' && Array.isArray(branch.required)) return `a map with ${(branch.required as string[]).join(', ')}`;
     return typeWord(String(branch.type));
   });

@@ -45,7 +45,8 @@ function applyNumericSteps(column: Float64Array, steps: NumericStep[]): Float64A
         break;
       }
       case 'log1p':
-        for (let row = 0; row < values.length; row += 1) values[row] = f(Math.log(f(values[row]! + 1)));
+        // In float64 like the graph's Log (see feature-graph.ts), rounded once.
+        for (let row = 0; row < values.length; row += 1) values[row] = f(Math.log(values[row]! + 1));
         break;
       case 'scale': {
         const offset = f(step.offset);

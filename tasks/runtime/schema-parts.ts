@@ -10,6 +10,11 @@ export function integerOrReference(description: string, extra: JsonSchema = {}):
   return { anyOf: [{ type: 'integer', ...extra }, { type: 'string', pattern: '\\{\\{.+\\}\\}' }], description };
 }
 
+/** One of a fixed set of words, or a reference (e.g. a for_each input) that is checked when the task starts. */
+export function enumOrReference(values: readonly string[], description: string): JsonSchema {
+  return { anyOf: [{ enum: [...values] }, { type: 'string', pattern: '\\{\\{.+\\}\\}' }], description };
+}
+
 export function datasetUri(description: string): JsonSchema {
   return { type: 'string', minLength: 1, description: `${description} A dataset://<name>[@<version>] URI, usually a reference such as {{tasks.ingest.values.dataset}}.` };
 }

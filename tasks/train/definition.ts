@@ -1,5 +1,5 @@
 import type { TaskTypeDefinition } from '../../engine/task-types.js';
-import { datasetUri, integerOrReference, numberOrReference } from '../runtime/schema-parts.js';
+import { datasetUri, enumOrReference, integerOrReference, numberOrReference } from '../runtime/schema-parts.js';
 
 export const ALGORITHMS = ['gradient_boosting', 'logistic_regression', 'linear_regression'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
@@ -21,7 +21,8 @@ export const trainDefinition: TaskTypeDefinition = {
     required: ['dataset', 'algorithm'],
     properties: {
       dataset: datasetUri('The training data.'),
-      algorithm: { enum: [...ALGORITHMS], description: 'gradient_boosting (histogram-based trees), logistic_regression (L2, solved to the optimum) or linear_regression (ridge).' },
+      algorithm: enumOrReference(ALGORITHMS, 'gradient_boosting (histogram-based trees), logistic_regression (L2, solved to the optimum) or ' +
+        'linear_regression (ridge); or a reference such as {{input.algorithm}}, so that a for_each can train one model per algorithm.'),
       target: { type: 'string', minLength: 1, description: "The label column; by default the feature task's target." },
       task: { enum: ['classification', 'regression'], description: 'By default: regression for linear_regression and for a target of non-integer numbers, else classification; an integer target with more than 20 distinct values (over 5% of the train rows) must say which.' },
       validation_fraction: numberOrReference('Hold out this share of the train rows (seeded, stratified) and report validation_<metric> values, to compare models in a search.', { minimum: 0, exclusiveMaximum: 1 }),

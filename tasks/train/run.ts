@@ -9,7 +9,8 @@ import { featureNames, type ModelMetadata } from '../ml/model-spec.js';
 import { buildModelOnnx } from '../ml/onnx/index.js';
 import { numberParameter } from '../runtime/parameter-values.js';
 import { TaskInputError, type TaskContext, type TaskValues } from '../runtime/task-context.js';
-import type { Algorithm } from './definition.js';
+import { closest } from '../../engine/suggest.js';
+import { ALGORITHMS, type Algorithm } from './definition.js';
 import { checkHyperparameterNames, fitModel, type Hyperparameters } from './fit-model.js';
 import { splitHoldout } from './holdout.js';
 import { checkOnnxAgainstMemory, predictionMetrics, writeCheckedModel } from './model-check.js';
@@ -26,7 +27,8 @@ export interface TrainParams {
 
 const HOLDOUT_SEED = 20240611;
 
-export async function run(params: TrainParams, context: TaskContext): Promise<TaskValues> {
+export async function run(given: TrainParams, context: TaskContext): Promise<TaskValues> {
+  const params = { ...given, algorithm: algorithmParameter(given.algorithm) };
   const connection = await openDuckDb();
   const store = DatasetStore.open(context);
   try {
@@ -69,4 +71,11 @@ export async function run(params: TrainParams, context: TaskContext): Promise<Ta
     store.close();
     connection.closeSync();
   }
+}
+
+/** The algorithm, which may have been a reference (a for_each over algorithms) and is only known now. */
+function algorithmParameter(value: unknown): Algorithm {
+  if ((ALGORITHMS as readonly unknown[]).includes(value)) return value as Algorithm;
+  const guess = typeof value === 'string' ? closest(value, ALGORITHMS) : undefined;
+  throw new TaskInputError(`algorithm '${String(value)}' is not one Sluice trains${guess ? `; did you mean '${guess}'?` : ''} (known: ${ALGORITHMS.join(', ')})`);
 }

@@ -50,10 +50,15 @@ function addNumericStep(graph: GraphBuilder, step: NumericStep, value: string): 
     case 'clip':
       return addClip(graph, value, step.min, step.max);
     case 'log1p': {
-      const one = graph.floatConstant('one', [1], []);
-      const [shifted] = graph.addNode('Add', [value, one]);
+      // onnxruntime's float32 Log is a fast approximation, one ulp off for
+      // about one value in seven, which sends a value that sits on a tree's
+      // split down the other branch. Its float64 Log rounds like Math.log, so
+      // the step runs in float64 and is rounded to float32 once, at the end.
+      const [wide] = graph.addNode('Cast', [value], [attribute.int('to', DataType.double)]);
+      const [shifted] = graph.addNode('Add', [wide!, graph.doubleConstant('one', [1], [])]);
       const [logged] = graph.addNode('Log', [shifted!]);
-      return logged!;
+      const [narrow] = graph.addNode('Cast', [logged!], [attribute.int('to', DataType.float)]);
+      return narrow!;
     }
     case 'scale': {
       const [scaled] = graph.addNode('Scaler', [value], [

@@ -115,6 +115,12 @@ export class GraphBuilder {
     return name;
   }
 
+  doubleConstant(stem: string, values: number[], dims: number[]): string {
+    const name = this.uniqueName(stem);
+    this.initializers.push({ name, dims, data_type: DataType.double, double_data: values });
+    return name;
+  }
+
   int64Constant(stem: string, values: number[], dims: number[]): string {
     const name = this.uniqueName(stem);
     this.initializers.push({ name, dims, data_type: DataType.int64, int64_data: values });
