@@ -246,6 +246,22 @@ drift_share: 1`));
     expect(runLog(ws, latestRun())).toMatch(/^score \(prediction\) +numeric .* DRIFT/m);
   });
 
+  it('takes a registered model as the reference: the profile of its training rows, stored when it was registered', () => {
+    const trained = ws.run(`name: champion
+tasks:
+  - task_key: train
+    train: { dataset: "dataset://reference_features@1", algorithm: logistic_regression }
+  - task_key: register
+    depends_on: [train]
+    register: { model: "{{tasks.train.values.model}}", name: churn_monitor, aliases: [champion] }
+`);
+    expect(trained.code, trained.stdout + trained.stderr).toBe(0);
+    const result = ws.run(monitor('by_model', 'reference: models:/churn_monitor@champion\ncurrent: dataset://drifted@1'));
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(ws.values('monitor')).toMatchObject({ drift_detected: 'true', drifted_features: 'age,plan', reference: 'models:/churn_monitor/1: dataset://reference_features@1 (train rows)' });
+    expect(runLog(ws, latestRun())).toContain('reference: the profile stored with models:/churn_monitor/1 (@champion)');
+  });
+
   it('takes a stored reference profile instead of a dataset', () => {
     const profile: DatasetProfile = {
       format: 1, source: 'profile of reference.csv', rows: 3000,

@@ -22,7 +22,7 @@ export const monitorDefinition: TaskTypeDefinition = {
           datasetUri('The reference data, usually the training data; with a train/test split only its train rows count.'),
           { type: 'object', required: ['format', 'columns'], description: 'A stored reference profile (as the model registry keeps one per model version).' },
         ],
-        description: 'What the current data is compared with: a dataset URI (profiled when the task runs) or a stored reference profile.',
+        description: 'What the current data is compared with: a dataset URI (profiled when the task runs), a model URI such as models:/churn@champion (the profile of its training data stored when it was registered) or a profile object.',
       },
       current: datasetUri('The data to check for drift, e.g. the latest batch to score.'),
       predictions: datasetUri('Where the current predictions are, when not in the current dataset (e.g. the output of batch_infer).'),

@@ -8,6 +8,8 @@ import { readColumns } from '../data/column-reader.js';
 import { DatasetStore } from '../data/dataset-store.js';
 import { formatDatasetUri } from '../data/dataset-uri.js';
 import { openDuckDb, type DuckDBConnection } from '../data/duckdb.js';
+import { isModelUri } from '../../engine/state/model-uri.js';
+import { resolveModel } from '../registry/model-reference.js';
 import { resolveInput, TaskInputError, type TaskContext, type TaskValues } from '../runtime/task-context.js';
 import { compareColumn, type ColumnDrift } from './compare.js';
 import { requestDriftRun } from './drift-trigger.js';
@@ -27,7 +29,7 @@ export async function run(params: MonitorParams, context: TaskContext): Promise<
     const current = store.resolve(params.current, 'current');
     const currentUri = formatDatasetUri(current.name, current.version);
     if (current.rowCount === 0) throw new TaskInputError(`current: ${currentUri} has no rows, so there is nothing to compare with the reference`);
-    const reference = await referenceProfile(params, store, connection);
+    const reference = await referenceProfile(params, store, connection, context);
     const features = selectColumns(reference, params.features);
     const predictionSource = params.prediction_column && params.predictions ? store.resolve(params.predictions, 'predictions') : current;
     const predictionProfile = params.prediction_column ? referencePrediction(reference, params.prediction_column) : undefined;
@@ -86,11 +88,18 @@ export async function run(params: MonitorParams, context: TaskContext): Promise<
  * The reference as a profile: a dataset is profiled now; a profile object
  * (the registry's, for a model) is checked and used as it is.
  */
-async function referenceProfile(params: MonitorParams, store: DatasetStore, connection: DuckDBConnection): Promise<DatasetProfile> {
+async function referenceProfile(params: MonitorParams, store: DatasetStore, connection: DuckDBConnection, context: TaskContext): Promise<DatasetProfile> {
   const reference = params.reference;
   if (typeof reference !== 'string') return checkProfile(reference, 'reference');
-  if (reference.trim().startsWith('models:/')) {
-    throw new TaskInputError(`reference: '${reference}' names a model, and the model registry is not part of this Sluice yet; give the training data as a dataset URI`);
+  if (isModelUri(reference.trim())) {
+    // The profile stored when the version was registered: the data it learned from, as it was then.
+    const model = resolveModel(context, reference.trim(), 'reference');
+    if (model.referenceProfile === undefined) {
+      throw new TaskInputError(`reference: ${model.uri} has no stored reference profile (it was registered without its training dataset); give the training data as a dataset URI`);
+    }
+    context.progress(`reference: the profile stored with ${model.uri}${model.alias ? ` (@${model.alias})` : ''}`);
+    const profile = checkProfile(model.referenceProfile, `reference (${model.uri})`);
+    return { ...profile, source: `${model.uri}: ${profile.source}` };
   }
   const dataset = store.resolve(reference, 'reference');
   return buildProfile(connection, dataset, {

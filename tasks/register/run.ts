@@ -8,6 +8,9 @@ import { readFileSync, rmSync } from 'node:fs';
 import { openStateDatabase } from '../../engine/state/database.js';
 import { checkAliasName, checkModelName, ModelRegistry } from '../../engine/state/model-registry.js';
 import { modelsDirFor } from '../../engine/state/state-home.js';
+import { DatasetStore } from '../data/dataset-store.js';
+import { openDuckDb } from '../data/duckdb.js';
+import { buildProfile, type DatasetProfile } from '../monitor/profile.js';
 import { asInputError, resolveModel } from '../registry/model-reference.js';
 import { storeModelFile } from '../registry/model-store.js';
 import { numberParameter } from '../runtime/parameter-values.js';
@@ -35,6 +38,7 @@ export async function run(params: RegisterParams, context: TaskContext): Promise
   const bytes = readFileSync(model.file);
   const metadata = model.info.metadata;
   const recordedParams = { ...(metadata ? { algorithm: metadata.algorithm, ...metadata.hyperparameters } : {}), ...params.params };
+  const profile = metadata?.dataset ? await trainingProfile(context, metadata.dataset) : undefined;
 
   const db = openStateDatabase(context.stateDatabase);
   const registry = new ModelRegistry(db);
@@ -49,6 +53,7 @@ export async function run(params: RegisterParams, context: TaskContext): Promise
       ...(params.description === undefined ? {} : { description: params.description }),
       runId: context.runId, taskKey: context.taskKey,
     }, { aliases, setBy: `run ${context.runId} (${context.taskKey})` }));
+    if (profile) registry.setReferenceProfile(name, version.version, profile);
     context.progress(`registered ${version.uri} (${stored.created ? 'new file' : 'same file as before'} ${stored.file})`);
     for (const alias of aliases) {
       const previous = before.get(alias);
@@ -62,6 +67,34 @@ export async function run(params: RegisterParams, context: TaskContext): Promise
     throw error;
   } finally {
     db.close();
+  }
+}
+
+/**
+ * The profile of the rows the model learned from (its train rows, its
+ * features), kept with the version so that a monitor task compares new data
+ * with what this very model saw, even after newer data has been ingested. None
+ * when the training dataset is not in this state database.
+ */
+async function trainingProfile(context: TaskContext, datasetUri: string): Promise<DatasetProfile | undefined> {
+  const connection = await openDuckDb();
+  const store = DatasetStore.open(context);
+  try {
+    let dataset;
+    try {
+      dataset = store.resolve(datasetUri, 'the model\'s training dataset');
+    } catch (error) {
+      // A model trained against another state database: registered all the same, without a profile to monitor against.
+      if (!(error instanceof TaskInputError)) throw error;
+      context.progress(`no reference profile: ${error.message}; a monitor task needs the training data as a dataset URI for this version`);
+      return undefined;
+    }
+    const profile = await buildProfile(connection, dataset);
+    context.progress(`reference profile: ${profile.columns.length} columns of ${profile.rows} rows of ${datasetUri}`);
+    return profile;
+  } finally {
+    store.close();
+    connection.closeSync();
   }
 }
 
