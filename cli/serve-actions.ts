@@ -81,24 +81,33 @@ export async function serve(options: ServeOptions): Promise<void> {
   state.close();
 }
 
-export async function trigger(name: string, options: RequestOptions & { param: string[] }): Promise<number> {
+export async function trigger(name: string, options: RequestOptions & { param: string[]; queued?: boolean }): Promise<number> {
   const loader = await createLoader();
   const source = findServedPipeline(loader, name, options.pipelines, explainBrokenRequest(loader, options, 'trigger'));
   const parameters = parseParameterArguments(options.param);
+  if (options.queued && options.param.length > 0) throw new UsageError('--queued starts runs already requested, with their own parameters: leave out --param');
   const state = openScheduleState(options);
   try {
-    const fireKey = enqueueManual(state.schedules, source.pipeline, parameters, Date.now());
-    const daemons = servingDaemons(nudgeDaemons(state.schedules), source.pipeline.file);
     const pipeline = source.pipeline.name;
-    if (daemons.length > 0) {
-      process.stdout.write(`run of '${pipeline}' requested; sluice serve (process ${daemons.map((d) => d.pid).join(', ')}) starts it\n`);
-      return options.wait ? await waitForRequests(state, pipeline, [fireKey]) : 0;
-    }
-    if (!options.wait) {
-      process.stdout.write(`run of '${pipeline}' requested; no running sluice serve serves its folder: start one, or trigger with --wait to run it here\n`);
+    const fireKeys = options.queued
+      ? state.schedules.queued().filter((request) => request.pipeline === pipeline).map((request) => request.fire_key)
+      : [enqueueManual(state.schedules, source.pipeline, parameters, Date.now())];
+    if (fireKeys.length === 0) {
+      process.stdout.write(`no run of '${pipeline}' is waiting to start\n`);
       return 0;
     }
-    return await runRequestsHere(state, loader, source, [fireKey], parseConcurrency(options.concurrency));
+    const what = options.queued ? `${fireKeys.length} queued run${fireKeys.length === 1 ? '' : 's'} of '${pipeline}' (${fireKeys.join(', ')})` : `run of '${pipeline}' requested`;
+    const daemons = servingDaemons(nudgeDaemons(state.schedules), source.pipeline.file);
+    if (daemons.length > 0) {
+      process.stdout.write(`${what}; sluice serve (process ${daemons.map((d) => d.pid).join(', ')}) starts ${fireKeys.length === 1 ? 'it' : 'them'}\n`);
+      return options.wait ? await waitForRequests(state, pipeline, fireKeys) : 0;
+    }
+    if (!options.wait) {
+      process.stdout.write(`${what}; no running sluice serve serves its folder: start one, or trigger with --wait to run it here\n`);
+      return 0;
+    }
+    if (options.queued) process.stdout.write(`${what}: starting here\n`);
+    return await runRequestsHere(state, loader, source, fireKeys, parseConcurrency(options.concurrency));
   } finally {
     state.close();
   }

@@ -24,7 +24,8 @@ export function registerServeCommands(program: Command): void {
   requestOptions(program.command('trigger')
     .description('Start a run of a pipeline: a running `sluice serve` picks it up at once; with --wait it runs here when no daemon is running.')
     .argument('<pipeline>', 'pipeline name (in --pipelines) or file')
-    .option('-p, --param <name=value>', 'set a parameter (repeatable)', collect, []),
+    .option('-p, --param <name=value>', 'set a parameter (repeatable)', collect, [])
+    .option('--queued', 'add no request: start the runs already requested for the pipeline (by a drift monitor, an upstream run…), as a daemon would'),
   'wait for the run to end, and exit with its outcome; without a daemon, run it here')
     .action(async (name: string, options) => {
       process.exitCode = await (await serveActions()).trigger(name, options);
