@@ -4,6 +4,7 @@
 // means adding its folder and one entry here; the published schema is
 // composed from this list.
 import type { TaskTypeDefinition } from '../engine/task-types.js';
+import { batchInferDefinition } from './batch-infer/definition.js';
 import { evaluateDefinition } from './evaluate/definition.js';
 import { featureDefinition } from './feature/definition.js';
 import { ingestDefinition } from './ingest/definition.js';
@@ -19,4 +20,5 @@ export const builtinTaskTypes: readonly BuiltinTaskType[] = [
   { ...featureDefinition, load: () => import('./feature/run.js') },
   { ...trainDefinition, load: () => import('./train/run.js') },
   { ...evaluateDefinition, load: () => import('./evaluate/run.js') },
+  { ...batchInferDefinition, load: () => import('./batch-infer/run.js') },
 ];
