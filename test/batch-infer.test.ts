@@ -247,7 +247,7 @@ tasks:
 
   /** Runs batch_infer after an ingest; the task must fail and leave no predictions dataset. */
   let inputs = 0;
-  async function expectRefused(options: { source?: string; model: string; ingest?: string }): Promise<string> {
+  async function expectRefused(options: { source?: string; model: string; ingest?: string; extra?: string }): Promise<string> {
     // Each call ingests a dataset of its own: another file under the same name would be a schema change.
     inputs += 1;
     const before = readdirSync(datasetsDir()).sort();
@@ -257,7 +257,7 @@ tasks:
     ingest: { source: ${options.source ?? 'breast_cancer.csv'}, dataset: input${inputs}${options.ingest ?? ''} }
   - task_key: score
     depends_on: [ingest]
-    batch_infer: { model: "${options.model}", dataset: "{{tasks.ingest.values.dataset}}", output: predictions }
+    batch_infer: { model: "${options.model}", dataset: "{{tasks.ingest.values.dataset}}", output: predictions${options.extra ?? ''} }
 `);
     expect(result.code, result.stdout + result.stderr).toBe(1);
     expect(ws.values('ingest').dataset).toBe(`dataset://input${inputs}@1`);
@@ -285,6 +285,13 @@ tasks:
   it('refuses a file that is not an ONNX model, and a model file that does not exist', async () => {
     expect(await expectRefused({ model: 'random.onnx' })).toMatch(/random\.onnx is not an ONNX model/);
     expect(await expectRefused({ model: 'no-such-model.onnx' })).toMatch(/cannot read the model .*no-such-model\.onnx: no such file/);
+  });
+
+  it('refuses id columns the dataset lacks, and a split of a dataset that has none', async () => {
+    expect(await expectRefused({ model, extra: ', id_columns: [customer_id, mean_radius]' }))
+      .toMatch(/id_columns: dataset:\/\/input\d+@1 has no column 'customer_id'; its columns: mean_radius, /);
+    expect(await expectRefused({ model, extra: ', split: test' }))
+      .toMatch(/split: test needs a dataset split by the feature task, but dataset:\/\/input\d+@1 has no _split column; set split: all/);
   });
 
   it('refuses a dataset with no rows', async () => {

@@ -2,6 +2,8 @@
 // predictions as a dataset. Reading a batch (DuckDB), scoring the one before
 // (onnxruntime) and appending the one before that overlap; the predictions
 // dataset is written once, when every row is scored, so a failure leaves none.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { COPYABLE_TYPES, readBatches, type BatchColumn, type ColumnBatch } from '../data/batch-reader.js';
 import { DatasetStore } from '../data/dataset-store.js';
@@ -32,6 +34,9 @@ export async function run(params: BatchInferParams, context: TaskContext): Promi
   const batchSize = batchSizeParameter(params.batch_size);
   const model = await loadModel(await locateModel(context, params.model));
   const [reading, writing] = await openDuckDbConnections(2);
+  // A predictions table that outgrows memory spills to the system's temporary
+  // folder (an in-memory database's default is .tmp in the pipeline's folder).
+  await reading!.run(`SET temp_directory = ${sqlString(join(tmpdir(), `sluice-duckdb-${process.pid}`))}`);
   const store = DatasetStore.open(context);
   try {
     const dataset = store.resolve(params.dataset, 'dataset');
