@@ -53,9 +53,9 @@ async function evaluatePath(ws: Workspace, uri: string, modelFile: string, split
   }
 }
 
-function featurePipeline(name: string, algorithm: string, options: { sql: string; steps: string; tasks: string; train?: string }): string {
+function featurePipeline(name: string, algorithm: string, options: { sql: string; steps: string; tasks: string; train?: string; features?: string[] }): string {
   const reference = loadReferenceDataset(name);
-  const features = reference.featureNames.map((feature) => `        ${feature}: ${options.steps}`).join('\n');
+  const features = [...reference.featureNames.map((feature) => `        ${feature}: ${options.steps}`), ...(options.features ?? []).map((line) => `        ${line}`)].join('\n');
   return `name: ${name}_batch_infer
 tasks:
   - task_key: ingest
@@ -139,14 +139,17 @@ ${extra}`;
     });
   });
 
-  it('scores every row of a multiclass model with missing values, giving one probability column per class', async () => {
+  it('scores every row of a multiclass model with missing values and a one-hot column, giving one probability column per class', async () => {
     // Every 7th sepal length is NULL: gradient boosting sends it down each tree's missing-value branch.
-    const sql = '"SELECT row_number() OVER () - 1 AS flower, CASE WHEN (row_number() OVER ()) % 7 = 0 THEN NULL ELSE sepal_length_cm END AS sepal_length_cm, * EXCLUDE (sepal_length_cm) FROM raw"';
+    // petal_size is text, one-hot encoded inside the model; every 11th is NULL (no category).
+    const sql = '"SELECT row_number() OVER () - 1 AS flower, CASE WHEN (row_number() OVER ()) % 7 = 0 THEN NULL ELSE sepal_length_cm END AS sepal_length_cm, ' +
+      "CASE WHEN (row_number() OVER ()) % 11 = 0 THEN NULL WHEN petal_width_cm < 0.8 THEN 'narrow' WHEN petal_width_cm < 1.7 THEN 'medium' ELSE 'wide' END AS petal_size, " +
+      '* EXCLUDE (sepal_length_cm) FROM raw"';
     const score = (key: string, extra: string) => `  - task_key: ${key}
     depends_on: [train]
     batch_infer: { model: "{{tasks.train.values.model}}", dataset: "{{tasks.features.values.dataset}}", id_columns: [flower], output: iris_predictions${extra} }`;
     const result = ws.run(featurePipeline('iris', 'gradient_boosting', {
-      sql, steps: '[]', train: '      hyperparameters: { max_iterations: 30 }',
+      sql, steps: '[]', train: '      hyperparameters: { max_iterations: 30 }', features: ['petal_size: [one_hot]'],
       tasks: `${score('score', '')}\n${score('score_in_small_batches', ', batch_size: 16')}`,
     }));
     expect(result.code, result.stdout + result.stderr).toBe(0);
