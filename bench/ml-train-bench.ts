@@ -17,11 +17,11 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { fitGradientBoosting, treeEnsembleScores } from '../tasks/ml/gbdt/index.js';
-import { seededRandom } from '../tasks/ml/gbdt/seeded-random.js';
 import { fitLogisticRegression, fitRidge, linearScores } from '../tasks/ml/linear/index.js';
 import { classificationMetrics, regressionMetrics } from '../tasks/ml/metrics.js';
 import type { FittedModel, LearningTask } from '../tasks/ml/model-spec.js';
 import { scoresToProbabilities } from '../tasks/ml/predict.js';
+import { rowGenerator } from './generated-data.js';
 import { median, table } from './measure.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
@@ -167,23 +167,12 @@ function printReferenceTables(rows: ReferenceRow[]): void {
 
 // ------------------------------------------------------ generated data ---
 
-/**
- * Writes train + test rows of standard-normal features and a 0/1 label drawn
- * from a logistic model with linear, interaction, periodic and threshold
- * terms: float64, row-major, label last (the layout sklearn_fit.py reads).
- */
+/** Writes train + test rows of generated-data.ts: float64, row-major, label last (the layout sklearn_fit.py reads). */
 function writeGeneratedData(file: string, rows: number, features: number, seed: number): void {
-  const random = seededRandom(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const next = rowGenerator(seed);
   const width = features + 1;
   const values = new Float64Array(rows * width);
-  for (let row = 0; row < rows; row++) {
-    const x = values.subarray(row * width, row * width + features);
-    for (let f = 0; f < features; f++) x[f] = normal();
-    const logit = 1.2 * x[0]! - 0.8 * x[1]! + 0.6 * x[2]! * x[3]! + Math.sin(2 * x[4]!) + 0.5 * (x[5]! * x[5]! - 1)
-      - 0.7 * Math.abs(x[6]!) + (x[7]! > 0.5 ? 0.8 : 0) + 0.3 * x[8]! + 0.3;
-    values[row * width + features] = random() < 1 / (1 + Math.exp(-2 * logit)) ? 1 : 0;
-  }
+  for (let row = 0; row < rows; row++) values[row * width + features] = next(values.subarray(row * width, row * width + features));
   writeFileSync(file, new Uint8Array(values.buffer));
 }
 

@@ -4,6 +4,7 @@
 // means adding its folder and one entry here; the published schema is
 // composed from this list.
 import type { TaskTypeDefinition } from '../engine/task-types.js';
+import { batchInferDefinition } from './batch-infer/definition.js';
 import { evaluateDefinition } from './evaluate/definition.js';
 import { featureDefinition } from './feature/definition.js';
 import { ingestDefinition } from './ingest/definition.js';
@@ -22,5 +23,6 @@ export const builtinTaskTypes: readonly BuiltinTaskType[] = [
   { ...trainDefinition, load: () => import('./train/run.js') },
   { ...evaluateDefinition, load: () => import('./evaluate/run.js') },
   { ...registerDefinition, load: () => import('./register/run.js') },
+  { ...batchInferDefinition, load: () => import('./batch-infer/run.js') },
   { ...monitorDefinition, load: () => import('./monitor/run.js') },
 ];

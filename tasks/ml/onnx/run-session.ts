@@ -19,12 +19,12 @@ export interface ModelPredictions {
 }
 
 /** Loads a model from bytes or a file; a file that is not ONNX gets a clear error before onnxruntime sees it. */
-export async function openSession(bytesOrPath: Uint8Array | string): Promise<InferenceSession> {
+export async function openSession(bytesOrPath: Uint8Array | string, options: ort.InferenceSession.SessionOptions = {}): Promise<InferenceSession> {
   const source = typeof bytesOrPath === 'string' ? bytesOrPath : 'the model bytes';
   const bytes = typeof bytesOrPath === 'string' ? readModelBytes(bytesOrPath) : bytesOrPath;
   readModelInfo(bytes, source);
   try {
-    return await ort.InferenceSession.create(bytes);
+    return await ort.InferenceSession.create(bytes, options);
   } catch (error) {
     throw new Error(`onnxruntime cannot load ${source}: ${(error as Error).message}`);
   }
@@ -38,6 +38,16 @@ function readModelBytes(path: string): Uint8Array {
   }
 }
 
+/** The outputs of a Sluice model as onnxruntime returns them, before any copy. */
+export interface RawModelOutputs {
+  /** Class index per row (classifiers). */
+  label?: BigInt64Array;
+  /** Row-major n × K class probabilities (classifiers). */
+  probabilities?: Float32Array;
+  /** One prediction per row (regressors). */
+  variable?: Float32Array;
+}
+
 /** Predicts the first `rows` rows of `table`, which needs one column per model input. */
 export async function runModel(
   session: InferenceSession,
@@ -45,18 +55,38 @@ export async function runModel(
   table: Record<string, InputColumn>,
   rows: number,
 ): Promise<ModelPredictions> {
+  const { label, probabilities, variable } = await runModelOutputs(session, info, table, rows);
+  const predictions: ModelPredictions = {};
+  if (label) predictions.labels = classIndices(label);
+  if (probabilities) predictions.probabilities = new Float64Array(probabilities);
+  if (variable) predictions.values = new Float64Array(variable);
+  return predictions;
+}
+
+/** Like runModel, with the outputs left as onnxruntime's typed arrays (batch scoring writes them as they are). */
+export async function runModelOutputs(
+  session: InferenceSession,
+  info: OnnxModelInfo,
+  table: Record<string, InputColumn>,
+  rows: number,
+): Promise<RawModelOutputs> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const input of info.inputs) feeds[input.name] = inputTensor(input.name, input.elementType, table[input.name], rows);
   const results = await session.run(feeds);
-  const predictions: ModelPredictions = {};
   const { label, probabilities, variable } = results;
-  if (label) predictions.labels = classIndices(label.data as BigInt64Array);
-  if (probabilities) predictions.probabilities = new Float64Array(probabilities.data as Float32Array);
-  if (variable) predictions.values = new Float64Array(variable.data as Float32Array);
   if (!label && !probabilities && !variable) {
     throw new Error(`the model's outputs (${Object.keys(results).join(', ')}) are not Sluice's label/probabilities or variable`);
   }
-  return predictions;
+  const outputs: RawModelOutputs = {};
+  if (label) outputs.label = typed(label, BigInt64Array, 'label', 'int64');
+  if (probabilities) outputs.probabilities = typed(probabilities, Float32Array, 'probabilities', 'float');
+  if (variable) outputs.variable = typed(variable, Float32Array, 'variable', 'float');
+  return outputs;
+}
+
+function typed<T>(tensor: ort.Tensor, type: abstract new (...args: never[]) => T, name: string, expected: string): T {
+  if (!(tensor.data instanceof type)) throw new Error(`the model's output '${name}' is ${tensor.type}, not ${expected}`);
+  return tensor.data;
 }
 
 function classIndices(labels: BigInt64Array): Int32Array {
