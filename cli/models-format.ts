@@ -75,8 +75,19 @@ export function versionJson(version: ModelVersion, aliases: readonly ModelAlias[
     lineage: version.lineage,
     runId: version.runId ?? null,
     taskKey: version.taskKey ?? null,
-    referenceProfile: version.referenceProfile ?? null,
+    referenceProfile: version.referenceProfile === undefined ? null : profileSummary(version.referenceProfile),
   };
+}
+
+/**
+ * What a stored reference profile covers. The profile itself (up to 10,000
+ * values per column) is for the monitor task, and would bury the rest.
+ */
+function profileSummary(profile: unknown): { source: string | null; rows: number | null; columns: string[] } {
+  const p = (typeof profile === 'object' && profile !== null ? profile : {}) as { source?: unknown; rows?: unknown; columns?: unknown };
+  const columns = Array.isArray(p.columns) ? p.columns.map((c) => String((c as { name?: unknown }).name))
+    : typeof p.columns === 'object' && p.columns !== null ? Object.keys(p.columns) : [];
+  return { source: typeof p.source === 'string' ? p.source : null, rows: typeof p.rows === 'number' ? p.rows : null, columns };
 }
 
 export function versionDetail(version: ModelVersion, aliases: readonly ModelAlias[], style: Style): string {
@@ -89,7 +100,7 @@ export function versionDetail(version: ModelVersion, aliases: readonly ModelAlia
     ...(version.taskKind ? [['task', version.taskKind] as [string, string]] : []),
     ['file', present ? version.file : style.red(`${version.file} (missing!)`)],
     ['sha256', version.sha256],
-    ['reference profile', version.referenceProfile === undefined ? 'none' : 'stored'],
+    ['reference profile', version.referenceProfile === undefined ? 'none' : describeProfile(profileSummary(version.referenceProfile))],
   ];
   lines.push(...section(facts));
   const metrics = orderedMetrics(Object.keys(version.metrics));
@@ -178,4 +189,9 @@ export function diffText(a: DiffSide, b: DiffSide, style: Style): string {
     lines.push('', ...formatTable([header(style, 'PARAM', title(a), title(b)), ...params.map((p) => [{ text: p.param }, { text: show(p.a) }, { text: show(p.b) }])]));
   }
   return `${lines.join('\n')}\n`;
+}
+
+function describeProfile(summary: ReturnType<typeof profileSummary>): string {
+  const rows = summary.rows === null ? '' : ` of ${summary.rows.toLocaleString('en-US')} rows`;
+  return `stored: ${summary.columns.length} columns${rows}${summary.source ? ` of ${summary.source}` : ''}`;
 }

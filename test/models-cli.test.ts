@@ -124,9 +124,9 @@ describe('sluice models', () => {
     } finally {
       db.close();
     }
-    expect(sluice('models', 'show', 'models:/fraud/1').stdout).toMatch(/^ {2}reference profile\s+stored$/m);
+    expect(sluice('models', 'show', 'models:/fraud/1').stdout).toMatch(/^ {2}reference profile\s+stored: 1 columns of 100 rows$/m);
     expect(JSON.parse(sluice('models', 'show', 'models:/fraud/1', '--json').stdout).referenceProfile)
-      .toEqual({ rows: 100, columns: { tenure: { deciles: [1, 2, 3] } } });
+      .toEqual({ source: null, rows: 100, columns: ['tenure'] });
   });
 
   it('diff puts metrics side by side with the difference, and parameters that differ', () => {

@@ -172,10 +172,10 @@ on_drift: { trigger: retrain, parameters: { reason: drift, rows: 2000 } }`));
     expect(log).toContain(`requested a run of 'retrain' (fire key drift:${runId}): a running \`sluice serve\``);
   });
 
-  it('its run request becomes a drift run of the retraining pipeline with `sluice trigger --wait`, as the log says', () => {
+  it('its run request becomes a drift run of the retraining pipeline with `sluice trigger --queued --wait`, as the log says', () => {
     ws.write('served/retrain.yaml', 'name: retrain\nparameters:\n  - { name: reason, type: string, default: none }\n  - { name: rows, type: integer, default: 0 }\n'
       + 'tasks:\n  - task_key: fit\n    shell: echo "retraining on {{job.parameters.reason}} after {{job.parameters.rows}} rows"\n');
-    const result = runSluice(['trigger', 'retrain', '--wait', '--pipelines', join(ws.root, 'served'), '--state', ws.state], ws.root);
+    const result = runSluice(['trigger', 'retrain', '--queued', '--wait', '--pipelines', join(ws.root, 'served'), '--state', ws.state], ws.root);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const store = new RunStore(openStateDatabase(ws.state, { mustExist: true }));
     try {
@@ -185,7 +185,11 @@ on_drift: { trigger: retrain, parameters: { reason: drift, rows: 2000 } }`));
     } finally {
       store.db.close();
     }
-    expect(requests().filter((row: any) => row.pipeline === 'retrain')).toMatchObject([{ trigger_type: 'drift', state: 'STARTED' }, { trigger_type: 'manual', state: 'STARTED' }]);
+    expect(requests().filter((row: any) => row.pipeline === 'retrain')).toMatchObject([{ trigger_type: 'drift', state: 'STARTED' }]);
+    expect(requests().filter((row: any) => row.pipeline === 'retrain')).toHaveLength(1);
+    // Nothing is left to start: --queued adds no request of its own.
+    const again = runSluice(['trigger', 'retrain', '--queued', '--wait', '--pipelines', join(ws.root, 'served'), '--state', ws.state], ws.root);
+    expect(again.stdout).toBe("no run of 'retrain' is waiting to start\n");
   });
 
   it('gives a pipeline triggered by on_drift_of too exactly one run request', () => {

@@ -6,7 +6,7 @@ export const DEFAULT_BATCH_SIZE = 65_536;
 
 export const batchInferDefinition: TaskTypeDefinition = {
   name: 'batch_infer',
-  description: 'Scores a dataset with an ONNX model in onnxruntime, in batches, and writes a predictions dataset (id columns, prediction, probability per class, model name and version). Values: dataset, rows, rows_per_second, model.',
+  description: 'Scores a dataset with an ONNX model in onnxruntime, in batches, and writes a predictions dataset (id columns, prediction, probability per class, model name and version). Values: dataset, file, rows, rows_per_second, model.',
   paramsSchema: {
     type: 'object',
     additionalProperties: false,

@@ -75,7 +75,7 @@ export async function run(params: BatchInferParams, context: TaskContext): Promi
     const seconds = (performance.now() - started) / 1000;
     const rowsPerSecond = Math.round(total / seconds);
     context.progress(`${published.created ? 'wrote' : 'unchanged:'} ${published.uri}: ${total.toLocaleString('en')} predictions in ${seconds.toFixed(2)} s (${rowsPerSecond.toLocaleString('en')} rows/s; ${clock.summary()})`);
-    return { dataset: published.uri, rows: total, rows_per_second: rowsPerSecond, model: model.source.uri };
+    return { dataset: published.uri, file: published.version.file, rows: total, rows_per_second: rowsPerSecond, model: model.source.uri };
   } finally {
     await model.session.release();
     store.close();

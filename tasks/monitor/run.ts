@@ -65,7 +65,7 @@ export async function run(params: MonitorParams, context: TaskContext): Promise<
     const triggered = outcome.detected && trigger ? requestDriftRun(context.stateDatabase, context.runId, trigger, Date.now()) : undefined;
     if (triggered && trigger) {
       context.progress(`${triggered.created ? 'requested' : 'already requested'} a run of '${trigger.pipeline}' (fire key ${triggered.fireKey}): ` +
-        `a running \`sluice serve\` whose folder holds it starts it; without one, \`sluice trigger ${trigger.pipeline} --wait\` runs the queued requests of '${trigger.pipeline}' here, this one included`);
+        `a running \`sluice serve\` whose folder holds it starts it; without one, \`sluice trigger ${trigger.pipeline} --queued --wait\` runs it here`);
     }
     return {
       drift_detected: outcome.detected,
