@@ -168,6 +168,18 @@ describe('the churn pipeline', () => {
     expect(Number(evaluate.rows)).toBeGreaterThan(3000);
   });
 
+  it('registers the first model as champion, scores the drifted batch with it and finds the drift, requesting a retraining run', () => {
+    expect(ws.values('register')).toMatchObject({ name: 'churn', version: '1', uri: 'models:/churn/1', aliases: 'challenger,champion' });
+    expect(ws.values('evaluate')).toMatchObject({ champion: 'none', beats_champion: 'true' });
+    const scored = ws.values('batch_infer');
+    expect(scored).toMatchObject({ rows: '20000', model: 'models:/churn/1', dataset: 'dataset://churn_predictions@1' });
+    expect(existsSync(scored.file!)).toBe(true);
+    const monitor = ws.values('monitor');
+    expect(monitor).toMatchObject({ drift_detected: 'true', triggered: 'churn' });
+    expect(monitor.drifted_features!.split(',')).toContain('region');
+    expect(existsSync(monitor.report!)).toBe(true);
+  });
+
   it('ingests three files per batch and builds the current batch\'s features without a label', () => {
     expect(ws.values('generate')).toMatchObject({ rows: '20000', batch: 'reference' });
     expect(Number(ws.values('generate').churn_rate)).toBeGreaterThan(0.2);
@@ -188,7 +200,7 @@ describe('the churn pipeline', () => {
   });
 
   it('writes nothing into the pipeline folder: the generated files are artifacts of the run', () => {
-    expect(readdirSync(join(ws.root, 'churn')).sort()).toEqual(['README.md', 'churn.yaml', 'features.sql', 'generate.mjs', 'pick_model.mjs']);
+    expect(readdirSync(join(ws.root, 'churn')).sort()).toEqual(['README.md', 'churn.yaml', 'demo.mjs', 'features.sql', 'generate.mjs', 'pick_model.mjs']);
     expect(ws.values('generate').customers).toContain(join('.sluice', 'runs'));
   });
 
@@ -228,4 +240,20 @@ describe('the demand pipeline', () => {
     // A time split: the test rows are the latest fifth of 730 days × 60 series.
     expect(Number(ws.values('features').test_rows)).toBeGreaterThan(0.18 * 43_800);
   });
+});
+
+describe('npm start: the churn demo', () => {
+  it('trains, registers, scores, finds drift, retrains on it and ends with a summary', () => {
+    const home = mkdtempSync(join(tmpdir(), 'sluice-demo-start-'));
+    const result = spawnSync(process.execPath, [join(CHURN, 'demo.mjs'), '--state', join(home, 'state.db')], { cwd: home, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    const summary = result.stdout.slice(result.stdout.indexOf('== summary'));
+    expect(summary).toMatch(/run 1: gradient_boosting won .* registered models:\/churn\/1 \(aliases: challenger,champion\)/);
+    expect(summary).toMatch(/drift on the new batch: yes, in \S*region/);
+    expect(summary).toMatch(/run 2 \(trigger: drift\): retrained on data like the batch; .* registered models:\/churn\/2/);
+    expect(summary).toContain('drift after retraining: none');
+    expect(summary).toMatch(/champion now: models:\/churn\/2 — ROC AUC 0\.\d{4}/);
+    expect(summary).toMatch(/predictions: dataset:\/\/churn_predictions@2 \(20,000 rows\) in \S+\.parquet/);
+    expect(summary).toContain('npx sluice ui');
+  }, 240_000);
 });
