@@ -1,23 +1,13 @@
 // The drift statistics equal NumPy's and SciPy's on test/fixtures/drift/
 // (expected.json holds what they computed, with the definitions).
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   binCounts, categoricalPsi, categoryChanges, chiSquareTest, countCategories, EmptySampleError, ksTest, missingShare,
   numericPsi, presentSorted, psiEdges, wasserstein,
 } from '../tasks/monitor/drift-stats.js';
 import { chiSquareSurvival, kolmogorovSurvival, logGamma } from '../tasks/monitor/special-functions.js';
+import { current, expected, reference } from './drift-fixtures.js';
 
-const folder = new URL('./fixtures/drift/', import.meta.url);
-const expected = JSON.parse(readFileSync(new URL('expected.json', folder), 'utf8'));
-
-function readCsv(name: string): Record<string, string[]> {
-  const [header, ...rows] = readFileSync(new URL(name, folder), 'utf8').trimEnd().split('\n').map((line) => line.split(','));
-  return Object.fromEntries(header!.map((column, index) => [column, rows.map((row) => row[index]!)]));
-}
-
-const reference = readCsv('ref.csv');
-const current = readCsv('cur.csv');
 const numbers = (values: string[]) => Float64Array.from(values, Number);
 const numericColumns = Object.entries(expected.columns).filter(([, column]: [string, any]) => column.type === 'numeric').map(([name]) => name);
 

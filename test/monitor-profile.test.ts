@@ -1,7 +1,6 @@
 // Reference profiles: made once (e.g. when a model is registered), stored as
 // JSON, and compared with current data later, giving the same statistics as
 // the raw reference data.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../tasks/ml/gbdt/seeded-random.js';
 import { compareColumn, DEFAULT_THRESHOLDS } from '../tasks/monitor/compare.js';
@@ -11,17 +10,8 @@ import {
   checkProfile, MAX_SKETCH_VALUES, profileCategoricalColumn, profileNumericColumn, type DatasetProfile,
 } from '../tasks/monitor/profile.js';
 import { renderReport } from '../tasks/monitor/report.js';
+import { current, expected, reference } from './drift-fixtures.js';
 
-const folder = new URL('./fixtures/drift/', import.meta.url);
-const expected = JSON.parse(readFileSync(new URL('expected.json', folder), 'utf8'));
-
-function readCsv(name: string): Record<string, string[]> {
-  const [header, ...rows] = readFileSync(new URL(name, folder), 'utf8').trimEnd().split('\n').map((line) => line.split(','));
-  return Object.fromEntries(header!.map((column, index) => [column, rows.map((row) => row[index]!)]));
-}
-
-const reference = readCsv('ref.csv');
-const current = readCsv('cur.csv');
 const numeric = ['x_shift', 'x_same', 'x_ties', 'score', 'x_strong', 'x_narrow'];
 
 /** The fixture's reference as a profile that went through JSON, as a stored one does. */

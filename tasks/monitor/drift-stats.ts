@@ -113,22 +113,34 @@ export function numericPsi(sortedReference: ArrayLike<number>, current: ArrayLik
   return psiFromCounts(binCounts(sortedReference, edges), binCounts(current, edges));
 }
 
-/** D = sup |F_ref − F_cur| over the two empirical distribution functions (both samples sorted). */
-export function ksStatistic(sortedReference: ArrayLike<number>, sortedCurrent: ArrayLike<number>): number {
+/**
+ * Walks both empirical distribution functions (samples sorted) through every
+ * distinct value, in order: `visit` sees each value with F_ref and F_cur just
+ * below it; both then step past every copy of it.
+ */
+function walkDistributions(sortedReference: ArrayLike<number>, sortedCurrent: ArrayLike<number>,
+  visit: (value: number, referenceBelow: number, currentBelow: number) => void): void {
   const n = sortedReference.length;
   const m = sortedCurrent.length;
   needValues(n, 'reference');
   needValues(m, 'current');
   let i = 0;
   let j = 0;
-  let statistic = 0;
   while (i < n || j < m) {
-    // Step both functions past every copy of the next value before comparing them.
     const next = j >= m || (i < n && sortedReference[i]! <= sortedCurrent[j]!) ? sortedReference[i]! : sortedCurrent[j]!;
+    visit(next, i / n, j / m);
     while (i < n && sortedReference[i]! <= next) i++;
     while (j < m && sortedCurrent[j]! <= next) j++;
-    statistic = Math.max(statistic, Math.abs(i / n - j / m));
   }
+}
+
+/** D = sup |F_ref − F_cur| over the two empirical distribution functions (both samples sorted). */
+export function ksStatistic(sortedReference: ArrayLike<number>, sortedCurrent: ArrayLike<number>): number {
+  // F just below each value is F at the previous value, so these are all the values the difference takes (the last is 0).
+  let statistic = 0;
+  walkDistributions(sortedReference, sortedCurrent, (_value, referenceBelow, currentBelow) => {
+    statistic = Math.max(statistic, Math.abs(referenceBelow - currentBelow));
+  });
   return statistic;
 }
 
@@ -152,22 +164,13 @@ export function ksTest(sortedReference: ArrayLike<number>, sortedCurrent: ArrayL
 
 /** Wasserstein-1 distance ∫ |F_ref(x) − F_cur(x)| dx between the empirical distributions (both sorted). */
 export function wasserstein(sortedReference: ArrayLike<number>, sortedCurrent: ArrayLike<number>): number {
-  const n = sortedReference.length;
-  const m = sortedCurrent.length;
-  needValues(n, 'reference');
-  needValues(m, 'current');
-  let i = 0;
-  let j = 0;
   let distance = 0;
-  let at = Math.min(sortedReference[0]!, sortedCurrent[0]!);
-  while (i < n || j < m) {
-    const next = j >= m || (i < n && sortedReference[i]! <= sortedCurrent[j]!) ? sortedReference[i]! : sortedCurrent[j]!;
-    // Between the last value and the next one, both functions are flat.
-    distance += Math.abs(i / n - j / m) * (next - at);
-    at = next;
-    while (i < n && sortedReference[i]! <= next) i++;
-    while (j < m && sortedCurrent[j]! <= next) j++;
-  }
+  let at = Number.NaN;
+  walkDistributions(sortedReference, sortedCurrent, (value, referenceBelow, currentBelow) => {
+    // Between the last value and this one, both functions are flat.
+    if (!Number.isNaN(at)) distance += Math.abs(referenceBelow - currentBelow) * (value - at);
+    at = value;
+  });
   return distance;
 }
 
