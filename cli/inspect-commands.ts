@@ -66,7 +66,6 @@ export function registerInspectCommands(program: Command): void {
       const id = parseRunId(runId);
       if (options.attempt !== undefined && task === undefined) throw new UsageError('--attempt needs a task: sluice logs <run-id> <task> --attempt <n>');
       const streams: Streams = options.stdout ? 'stdout' : options.stderr ? 'stderr' : 'both';
-      quietOnClosedPipe();
       await withStore(options, async (store) => {
         const run = requireRun(store, id);
         // On a terminal, a followed run gets a live status line under its output; pipes and CI logs stay plain.
@@ -220,10 +219,3 @@ function showRun(store: RunStore, id: number, json: boolean): void {
   process.stdout.write(formatRunDetail({ run, state, runner, version, tasks, attempts, values }, styleFor(process.stdout), Date.now()));
 }
 
-/** `sluice logs … | head` closes the pipe early: that is the reader's choice, not an error. */
-function quietOnClosedPipe(): void {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    process.exit(0);
-  });
-}

@@ -127,4 +127,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** `sluice … | head` closes the pipe early: that is the reader's choice, not an error. */
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
 process.exitCode = await main(process.argv);
