@@ -1,11 +1,12 @@
 // Drives the built `sluice` command as a user would (npm test builds first).
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildPipelineSchema } from '../engine/spec/pipeline-schema.js';
 import { builtinTaskTypes } from '../tasks/index.js';
-import { runSluice } from './run-sluice.js';
+import { PROJECT_ROOT, runSluice } from './run-sluice.js';
 
 const sluice = runSluice;
 
@@ -165,6 +166,15 @@ describe('sluice graph', () => {
 });
 
 describe('sluice schema', () => {
+  it('ends quietly, with status 0, when its reader closes the pipe early (| head)', () => {
+    const bin = join(PROJECT_ROOT, 'dist', 'bin', 'sluice.js');
+    const result = spawnSync('bash', ['-c', `"${process.execPath}" "${bin}" schema | head -c 1 >/dev/null; echo "status \${PIPESTATUS[0]}"`],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(result.stdout).toBe('status 0\n');
+    expect(result.stderr).toBe('');
+  });
+
+
   it('prints the schema the validator uses, and writes it with --output', () => {
     const expected = `${JSON.stringify(buildPipelineSchema(builtinTaskTypes), null, 2)}\n`;
     expect(sluice(['schema']).stdout).toBe(expected);
