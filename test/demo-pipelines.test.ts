@@ -175,7 +175,7 @@ describe('the churn pipeline', () => {
     expect(scored).toMatchObject({ rows: '20000', model: 'models:/churn/1', dataset: 'dataset://churn_predictions@1' });
     expect(existsSync(scored.file!)).toBe(true);
     const monitor = ws.values('monitor');
-    expect(monitor).toMatchObject({ drift_detected: 'true', triggered: 'churn' });
+    expect(monitor).toMatchObject({ drift_detected: 'true', prediction_drift: 'true', triggered: 'churn' });
     expect(monitor.drifted_features!.split(',')).toContain('region');
     expect(existsSync(monitor.report!)).toBe(true);
   });
@@ -249,7 +249,7 @@ describe('npm start: the churn demo', () => {
     expect(result.status, result.stdout + result.stderr).toBe(0);
     const summary = result.stdout.slice(result.stdout.indexOf('== summary'));
     expect(summary).toMatch(/run 1: gradient_boosting won .* registered models:\/churn\/1 \(aliases: challenger,champion\)/);
-    expect(summary).toMatch(/drift on the new batch: yes, in \S*region/);
+    expect(summary).toMatch(/drift on the new batch: yes, in \S*region\S*, and in the predictions/);
     expect(summary).toMatch(/run 2 \(trigger: drift\): retrained on data like the batch; .* registered models:\/churn\/2/);
     expect(summary).toContain('drift after retraining: none');
     expect(summary).toMatch(/champion now: models:\/churn\/2 — ROC AUC 0\.\d{4}/);

@@ -52,12 +52,14 @@ say();
 say('== summary');
 say(`  run ${firstRun.id}: ${firstValues.pick_model?.name ?? 'a model'} won (validation ROC AUC ${Number(firstValues.pick_model?.validation_roc_auc).toFixed(4)}), ` +
   `test ROC AUC ${Number(firstValues.evaluate?.roc_auc).toFixed(4)}, registered ${firstValues.register?.uri} (aliases: ${firstValues.register?.aliases})`);
-say(`  drift on the new batch: ${firstValues.monitor?.drift_detected === 'true' ? `yes, in ${firstValues.monitor.drifted_features}` : 'none'}` +
+const drift = (monitor) => monitor?.drift_detected !== 'true' ? 'none'
+  : `yes, in ${monitor.drifted_features || 'no feature'}${monitor.prediction_drift === 'true' ? ', and in the predictions' : ''}`;
+say(`  drift on the new batch: ${drift(firstValues.monitor)}` +
   ` (report: ${where(firstValues.monitor?.report ?? '')})`);
 if (lastRun.id !== firstRun.id) {
   say(`  run ${lastRun.id} (trigger: ${lastRun.trigger}): retrained on data like the batch; test ROC AUC ${Number(lastValues.evaluate?.roc_auc).toFixed(4)} ` +
     `against the champion's ${Number(lastValues.evaluate?.champion_roc_auc).toFixed(4)}: ${lastValues.evaluate?.beats_champion === 'true' ? 'it beats it' : 'it does not beat it'}; registered ${lastValues.register?.uri} (aliases: ${lastValues.register?.aliases})`);
-  say(`  drift after retraining: ${lastValues.monitor?.drift_detected === 'true' ? `yes, in ${lastValues.monitor.drifted_features}` : 'none'} (report: ${where(lastValues.monitor?.report ?? '')})`);
+  say(`  drift after retraining: ${drift(lastValues.monitor)} (report: ${where(lastValues.monitor?.report ?? '')})`);
 }
 say(`  champion now: ${version.uri} — ROC AUC ${metric('roc_auc')}, accuracy ${metric('accuracy')}, log loss ${metric('log_loss')}`);
 say(`  predictions: ${lastValues.batch_infer?.dataset} (${Number(lastValues.batch_infer?.rows).toLocaleString('en')} rows) in ${where(lastValues.batch_infer?.file ?? '')}`);

@@ -11,7 +11,8 @@ import { modelsDirFor } from '../../engine/state/state-home.js';
 import { DatasetStore } from '../data/dataset-store.js';
 import { openDuckDb } from '../data/duckdb.js';
 import { buildProfile, type DatasetProfile } from '../monitor/profile.js';
-import { asInputError, resolveModel } from '../registry/model-reference.js';
+import { asInputError, resolveModel, type ResolvedModel } from '../registry/model-reference.js';
+import { predictionProfile } from '../registry/prediction-profile.js';
 import { storeModelFile } from '../registry/model-store.js';
 import { numberParameter } from '../runtime/parameter-values.js';
 import { TaskInputError, type TaskContext, type TaskValues } from '../runtime/task-context.js';
@@ -38,7 +39,7 @@ export async function run(params: RegisterParams, context: TaskContext): Promise
   const bytes = readFileSync(model.file);
   const metadata = model.info.metadata;
   const recordedParams = { ...(metadata ? { algorithm: metadata.algorithm, ...metadata.hyperparameters } : {}), ...params.params };
-  const profile = metadata?.dataset ? await trainingProfile(context, metadata.dataset) : undefined;
+  const profile = metadata?.dataset ? await trainingProfile(context, metadata.dataset, model) : undefined;
 
   const db = openStateDatabase(context.stateDatabase);
   const registry = new ModelRegistry(db);
@@ -72,11 +73,11 @@ export async function run(params: RegisterParams, context: TaskContext): Promise
 
 /**
  * The profile of the rows the model learned from (its train rows, its
- * features), kept with the version so that a monitor task compares new data
+ * features) and of its predictions on them, kept with the version so that a monitor task compares new data
  * with what this very model saw, even after newer data has been ingested. None
  * when the training dataset is not in this state database.
  */
-async function trainingProfile(context: TaskContext, datasetUri: string): Promise<DatasetProfile | undefined> {
+async function trainingProfile(context: TaskContext, datasetUri: string, model: ResolvedModel): Promise<DatasetProfile | undefined> {
   const connection = await openDuckDb();
   const store = DatasetStore.open(context);
   try {
@@ -90,8 +91,10 @@ async function trainingProfile(context: TaskContext, datasetUri: string): Promis
       return undefined;
     }
     const profile = await buildProfile(connection, dataset);
-    context.progress(`reference profile: ${profile.columns.length} columns of ${profile.rows} rows of ${datasetUri}`);
-    return profile;
+    const metadata = model.info.metadata!;
+    const prediction = await predictionProfile(connection, model.file, model.info, metadata, dataset);
+    context.progress(`reference profile: ${profile.columns.length} columns of ${profile.rows} rows of ${datasetUri}, and the model's ${prediction.name} on them`);
+    return { ...profile, prediction };
   } finally {
     store.close();
     connection.closeSync();
