@@ -157,6 +157,8 @@ describe('the models view', () => {
     // The threshold's mark sits under the bar's │ and the top of the scale at its right end.
     expect(axis.indexOf('▲')).toBe(income.indexOf('│'));
     expect(axis).toMatch(/1\.0 {2}PSI/);
+    // Under NO_COLOR (colour off) no escape codes: the word drift tells the drifted features.
+    expect(frame).not.toMatch(/\u001b\[/);
     expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(80);
 
     await ui.press('j');
