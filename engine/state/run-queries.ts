@@ -19,12 +19,6 @@ export interface RunPage {
   rows: RunRow[];
 }
 
-/** A table the UI shows as it is (the model registry, when there is one). */
-export interface TableContents {
-  columns: string[];
-  rows: Record<string, unknown>[];
-}
-
 /** A registered model as the UI lists it: its versions oldest first, its aliases. */
 export interface ModelSummary {
   name: string;
@@ -177,15 +171,6 @@ export class RunQueries {
       });
     }
     return found;
-  }
-
-  /** Up to `limit` rows of a table, newest (highest rowid) first. */
-  tableContents(name: string, limit: number): TableContents {
-    if (!this.hasTable(name)) return { columns: [], rows: [] };
-    const quoted = `"${name.replace(/"/g, '""')}"`;
-    const columns = (this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(name) as { name: string }[]).map((c) => c.name);
-    const rows = this.db.prepare(`SELECT * FROM ${quoted} ORDER BY rowid DESC LIMIT ?`).all(limit) as Record<string, unknown>[];
-    return { columns, rows };
   }
 }
 
