@@ -156,6 +156,13 @@ on_drift: { trigger: retrain, parameters: { reason: drift, rows: 2000 } }`));
     const values = ws.values('monitor');
     expect(values).toMatchObject({ drift_detected: 'true', drifted_features: 'age,plan', features: '3', triggered: 'retrain' });
     expect(Number(values.share_drifted)).toBeCloseTo(2 / 3, 12);
+    // Each monitored feature's PSI to 4 decimals: the drifted ones at or past the 0.2 threshold, income below it.
+    const psi = JSON.parse(values.feature_psi!) as Record<string, number>;
+    expect(Object.keys(psi)).toEqual(['age', 'income', 'plan']);
+    expect(psi.age).toBeGreaterThanOrEqual(0.2);
+    expect(psi.plan).toBeGreaterThanOrEqual(0.2);
+    expect(psi.income).toBeLessThan(0.2);
+    for (const value of Object.values(psi)) expect(Math.round(value * 1e4) / 1e4).toBe(value);
 
     const html = readFileSync(values.report!, 'utf8');
     for (const feature of ['age', 'income', 'plan']) expect(html).toContain(`<h2>${feature} <span`);

@@ -2,7 +2,7 @@ import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScheduleStore } from '../engine/state/schedule-store.js';
 import { App } from '../ui-tui/app.js';
-import { failedTrainRun, frameWith, T0, UiState } from './ui-fixtures.js';
+import { failedTrainRun, frameWith, registeredChurn, T0, UiState } from './ui-fixtures.js';
 
 process.env.TZ = 'UTC';
 let unmount: (() => void) | undefined;
@@ -106,6 +106,88 @@ describe('moving around', () => {
     await ui.frame((f) => f.includes('/q') && f.includes('0 runs match'));
     await ui.press('\u001b');
     await ui.frame((f) => f.includes('2 runs') && f.includes('ingest'));
+  });
+});
+
+describe('the models view', () => {
+  async function modelsView(state: UiState, size = { columns: 80, rows: 24 }) {
+    const ui = open(state, {}, size);
+    await ui.frame((f) => f.includes('sluice › runs') || f.includes('no runs'));
+    await ui.press('\t', '\t');
+    await ui.frame((f) => f.includes('sluice › models'));
+    return ui;
+  }
+
+  it('lists each model with its latest version, aliases, headline metric and its trend across versions', async () => {
+    const state = new UiState();
+    registeredChurn(state);
+    const ui = await modelsView(state);
+    const frame = await ui.frame((f) => f.includes('churn') && f.includes('house_prices'));
+    const lines = frame.split('\n');
+    expect(lines.find((l) => l.includes('MODEL'))).toMatch(/MODEL\s+VER\s+ALIASES\s+METRIC\s+TREND/);
+    // roc_auc when there is one, else r2; the trend goes up from v1 to v2, down a little to v3.
+    expect(lines.find((l) => l.includes('› churn'))).toMatch(/churn\s+3\s+@challenger→3 @champion→2\s+roc_auc 0\.8700\s+▁█▆/);
+    expect(lines.find((l) => l.includes(' house_prices'))).toMatch(/house_prices\s+1\s+-\s+r2 0\.7100\s+▄/);
+    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(80);
+    expect(lines.length).toBeLessThanOrEqual(23);
+  });
+
+  it("shows the selected model's versions and its last drift check with a bar per feature; j moves to the next model", async () => {
+    const state = new UiState();
+    registeredChurn(state);
+    const ui = await modelsView(state);
+    const frame = await ui.frame((f) => f.includes('last drift check'));
+    const lines = frame.split('\n');
+    expect(frame).toContain('─ churn · 3 versions');
+    // Newest first, the aliases on the version they point at, the headline metric first.
+    const v3 = lines.findIndex((l) => /^\s+3\s+2026-01-07 14:03\s+@challenger\s+roc_auc 0\.8700  accuracy 0\.8300/.test(l));
+    const v2 = lines.findIndex((l) => /^\s+2\s+2026-01-06 14:03\s+@champion\s+roc_auc 0\.9000/.test(l));
+    expect(v3).toBeGreaterThan(0);
+    expect(v2).toBe(v3 + 1);
+    // The newer of the two monitor runs: run 2, against the champion v2.
+    expect(frame).toContain('last drift check: ✗ DRIFT · run 2 monitor vs v2 · 2 of 3 drifted (67%)');
+    const age = lines.find((l) => l.includes(' age '))!;
+    const income = lines.find((l) => l.includes(' income '))!;
+    const plan = lines.find((l) => l.includes(' plan '))!;
+    expect(age).toMatch(/age\s+█+·*\s+0\.3512 drift/);
+    // The scale tops at 1.0 (plan's 1.8 is past it, marked ▸); income's short bar stops before the │ at 0.2.
+    expect(plan).toMatch(/plan\s+█+▸\s+1\.8000 drift/);
+    expect(income).toMatch(/income\s+██·+│·+\s+0\.0421\s*$/);
+    const axis = lines.find((l) => l.includes('▲0.2'))!;
+    // The threshold's mark sits under the bar's │ and the top of the scale at its right end.
+    expect(axis.indexOf('▲')).toBe(income.indexOf('│'));
+    expect(axis).toMatch(/1\.0 {2}PSI/);
+    // Under NO_COLOR (colour off) no escape codes: the word drift tells the drifted features.
+    expect(frame).not.toMatch(/\u001b\[/);
+    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(80);
+
+    await ui.press('j');
+    const other = await ui.frame((f) => f.includes('─ house_prices · 1 version '));
+    expect(other).toMatch(/1\s+2026-01-05 14:03\s+r2 0\.7100  rmse 12\.5000/);
+    expect(other).toContain('no drift check yet (a monitor with reference: models:/house_prices@<alias>)');
+  });
+
+  it('follows the database: a new monitor verdict replaces the shown one', async () => {
+    const state = new UiState();
+    registeredChurn(state);
+    const ui = await modelsView(state);
+    await ui.frame((f) => f.includes('✗ DRIFT · run 2'));
+    const run = state.run('watch', 'name: watch\ntasks:\n  - task_key: check\n    shell: "true"\n', { at: T0 + 5 * 86_400_000 });
+    state.attempt(run, 'check', 1, T0 + 5 * 86_400_000, {}, { state: 'SUCCESS', task: 'SUCCESS', values: {
+      drift_detected: 'false', drifted_features: '', share_drifted: '0', features: '2', reference: 'models:/churn/3: dataset://train@2',
+      feature_psi: '{"age":0.05,"plan":null}',
+    } });
+    const frame = await ui.frame((f) => f.includes('✓ no drift · run 3 check vs v3 · 0 of 2 drifted (0%)'));
+    expect(frame).toMatch(/plan\s+·+│·+\s+-/);
+  });
+
+  it('says there is no registry yet on a database from before the registry', async () => {
+    const state = new UiState();
+    failedTrainRun(state);
+    state.writer.db.exec('DROP TABLE run_model_pins; DROP TABLE model_aliases; DROP TABLE model_versions; DROP TABLE registered_models;');
+    const ui = await modelsView(state);
+    const frame = await ui.frame((f) => f.includes('no model registry yet'));
+    expect(frame).toContain('Model versions, aliases and drift verdicts appear here');
   });
 });
 

@@ -8,6 +8,7 @@ import { processStartTime } from '../engine/execute/process-control.js';
 import { PipelineLoader } from '../engine/spec/pipeline-loader.js';
 import { readTaskDependencies } from '../engine/spec/stored-dependencies.js';
 import { openStateDatabase } from '../engine/state/database.js';
+import { ModelRegistry } from '../engine/state/model-registry.js';
 import { openStateReadOnly, RunQueries } from '../engine/state/run-queries.js';
 import { type AttemptEnd, type RunRow, RunStore } from '../engine/state/run-store.js';
 import type { TaskState } from '../engine/state/states.js';
@@ -127,4 +128,31 @@ export async function frameWith(lastFrame: () => string | undefined, check: (fra
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms; the last frame was:\n${frame}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * A model `churn` with three versions (roc_auc rising, then falling a little),
+ * @champion on 2 and @challenger on 3, and two monitor runs against it: an
+ * older one without drift and a newer one with `age` and `plan` drifted.
+ */
+export function registeredChurn(state: UiState, at = T0): void {
+  const registry = new ModelRegistry(state.writer.db);
+  const metrics = [{ roc_auc: 0.81, accuracy: 0.77 }, { roc_auc: 0.9, accuracy: 0.84 }, { roc_auc: 0.87, accuracy: 0.83 }];
+  metrics.forEach((m, i) => registry.register({ name: 'churn', sha256: `sha-${i}`, file: `/models/${i}.onnx`, metrics: m },
+    { aliases: i === 1 ? ['champion'] : i === 2 ? ['challenger'] : [], nowMs: at + i * 86_400_000 }));
+  registry.register({ name: 'house_prices', sha256: 'sha-h', file: '/models/h.onnx', metrics: { rmse: 12.5, r2: 0.71 } }, { nowMs: at });
+  const yaml = 'name: watch\ntasks:\n  - task_key: monitor\n    shell: "true"\n';
+  const monitor = (start: number, values: Record<string, string>) => {
+    const run = state.run('watch', yaml, { at: start });
+    state.attempt(run, 'monitor', 1, start, { stdout: 'drift\n' }, { state: 'SUCCESS', task: 'SUCCESS', values });
+    state.finish(run, 'SUCCESS', start + 1000);
+  };
+  monitor(at + 3 * 86_400_000, {
+    drift_detected: 'false', drifted_features: '', share_drifted: '0', features: '3', reference: 'models:/churn/2: dataset://train@1 (train rows)',
+    feature_psi: '{"age":0.01,"income":0.02,"plan":0.03}',
+  });
+  monitor(at + 4 * 86_400_000, {
+    drift_detected: 'true', drifted_features: 'age,plan', share_drifted: '0.6666666666666666', features: '3',
+    reference: 'models:/churn/2: dataset://train@1 (train rows)', feature_psi: '{"age":0.3512,"income":0.0421,"plan":1.8}',
+  });
 }

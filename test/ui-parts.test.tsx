@@ -10,10 +10,11 @@ import { TaskTable } from '../ui-tui/components/task-table.js';
 import { layeredTasks } from '../ui-tui/dag-layers.js';
 import { AttemptOutput } from '../ui-tui/data/log-tail.js';
 import { windowStart } from '../ui-tui/list-window.js';
+import { mainMetric, psiAxis, psiBar, psiScale } from '../ui-tui/model-lines.js';
 import { sparkline } from '../ui-tui/sparkline.js';
 import { ColourScope } from '../ui-tui/theme.js';
 import { timelineBar } from '../ui-tui/timeline.js';
-import { failedTrainRun, T0, TRAIN_YAML, UiState } from './ui-fixtures.js';
+import { failedTrainRun, registeredChurn, T0, TRAIN_YAML, UiState } from './ui-fixtures.js';
 
 describe('sparkline', () => {
   it('scales durations between their own minimum and maximum', () => {
@@ -117,6 +118,46 @@ describe('state queries', () => {
     expect(queries.runPage({ offset: 0, limit: 10, text: '100%' }).total).toBe(0);
     expect(queries.recentDurations('train', 3, 10)).toEqual([9000, 1000, 2000]);
     expect(queries.hasTable('models')).toBe(false);
+  });
+});
+
+describe('model registry queries', () => {
+  it('read models, versions, aliases and the newest drift verdict per model; an older database has none', () => {
+    const state = new UiState();
+    registeredChurn(state);
+    const queries = new RunQueries(state.services().store.db);
+    const models = queries.registeredModels()!;
+    expect(models.map((m) => m.name)).toEqual(['churn', 'house_prices']);
+    expect(models[0]!.aliases).toEqual({ challenger: 3, champion: 2 });
+    expect(models[0]!.versions.map((v) => v.metrics.roc_auc)).toEqual([0.81, 0.9, 0.87]);
+    expect(mainMetric(models[0]!.versions)).toBe('roc_auc');
+    expect(mainMetric(models[1]!.versions)).toBe('r2');
+    const drift = queries.lastDriftVerdicts();
+    expect([...drift.keys()]).toEqual(['churn']);
+    expect(drift.get('churn')).toEqual({
+      runId: 2, taskKey: 'monitor', version: 2, detected: true, shareDrifted: 2 / 3, features: 3,
+      driftedFeatures: ['age', 'plan'], featurePsi: { age: 0.3512, income: 0.0421, plan: 1.8 },
+    });
+
+    const old = new UiState();
+    failedTrainRun(old);
+    old.writer.db.exec('DROP TABLE run_model_pins; DROP TABLE model_aliases; DROP TABLE model_versions; DROP TABLE registered_models;');
+    const oldQueries = new RunQueries(old.services().store.db);
+    expect(oldQueries.registeredModels()).toBeUndefined();
+    expect(oldQueries.lastDriftVerdicts().size).toBe(0);
+  });
+});
+
+describe('PSI bars', () => {
+  it('mark the 0.2 threshold at the same cell on every bar, whatever the value', () => {
+    const top = psiScale([0.05, 0.1]);
+    expect(top).toBe(0.4);
+    expect(psiBar(0.1, 20, top)).toBe('█████····│··········');
+    expect(psiBar(0.2, 20, top)).toBe('██████████··········');
+    expect(psiBar(null, 20, top)).toBe('·········│··········');
+    expect(psiAxis(20, top)).toBe('0        ▲0.2    0.4');
+    expect(psiScale([3.7])).toBe(1);
+    expect(psiBar(3.7, 10, 1)).toBe('█████████▸');
   });
 });
 

@@ -19,10 +19,34 @@ export interface RunPage {
   rows: RunRow[];
 }
 
-/** A table the UI shows as it is (the model registry, when there is one). */
-export interface TableContents {
-  columns: string[];
-  rows: Record<string, unknown>[];
+/** A registered model as the UI lists it: its versions oldest first, its aliases. */
+export interface ModelSummary {
+  name: string;
+  versions: ModelVersionSummary[];
+  /** Alias → version. */
+  aliases: Record<string, number>;
+}
+
+export interface ModelVersionSummary {
+  version: number;
+  createdMs: number;
+  metrics: Record<string, number>;
+  runId?: number;
+}
+
+/** The newest monitor verdict whose reference was a version of a model. */
+export interface DriftVerdict {
+  runId: number;
+  taskKey: string;
+  /** The version whose stored profile was the reference. */
+  version: number;
+  detected: boolean;
+  /** Drifted / monitored features. */
+  shareDrifted: number;
+  features: number;
+  driftedFeatures: string[];
+  /** Each feature's PSI (null when a side had no values); absent before monitors wrote `feature_psi`. */
+  featurePsi?: Record<string, number | null>;
 }
 
 /**
@@ -98,13 +122,55 @@ export class RunQueries {
     return new Map(rows.map((row) => [row.pipeline, row.paused === 1]));
   }
 
-  /** Up to `limit` rows of a table, newest (highest rowid) first. */
-  tableContents(name: string, limit: number): TableContents {
-    if (!this.hasTable(name)) return { columns: [], rows: [] };
-    const quoted = `"${name.replace(/"/g, '""')}"`;
-    const columns = (this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(name) as { name: string }[]).map((c) => c.name);
-    const rows = this.db.prepare(`SELECT * FROM ${quoted} ORDER BY rowid DESC LIMIT ?`).all(limit) as Record<string, unknown>[];
-    return { columns, rows };
+  /** Every registered model with its versions and aliases; undefined while the database has no registry (an older one). */
+  registeredModels(): ModelSummary[] | undefined {
+    if (!this.hasTable('registered_models') || !this.hasTable('model_versions')) return undefined;
+    const models = new Map<string, ModelSummary>();
+    for (const row of this.db.prepare('SELECT name FROM registered_models ORDER BY name').all() as { name: string }[]) {
+      models.set(row.name, { name: row.name, versions: [], aliases: {} });
+    }
+    const versions = this.db.prepare('SELECT name, version, created_ms, metrics_json, run_id FROM model_versions ORDER BY name, version')
+      .all() as { name: string; version: number; created_ms: number; metrics_json: string; run_id: number | null }[];
+    for (const row of versions) {
+      models.get(row.name)?.versions.push({
+        version: row.version, createdMs: row.created_ms, metrics: numbersOf(row.metrics_json), ...(row.run_id === null ? {} : { runId: row.run_id }),
+      });
+    }
+    if (this.hasTable('model_aliases')) {
+      for (const row of this.db.prepare('SELECT name, alias, version FROM model_aliases ORDER BY name, alias').all() as { name: string; alias: string; version: number }[]) {
+        const model = models.get(row.name);
+        if (model) model.aliases[row.alias] = row.version;
+      }
+    }
+    return [...models.values()];
+  }
+
+  /**
+   * The last drift verdict per model: the values of the newest monitor task
+   * whose `reference` was a version of it (`models:/<name>/<version>: …`).
+   * A monitor task is known by its values, `drift_detected` beside such a
+   * reference: the runs table does not keep task types.
+   */
+  lastDriftVerdicts(): Map<string, DriftVerdict> {
+    const found = new Map<string, DriftVerdict>();
+    const candidates = this.statements.modelReferences.all() as { run_id: number; task_key: string; value: string }[];
+    for (const candidate of candidates) {
+      const match = /^models:\/([A-Za-z0-9_.-]+)\/(\d+)/.exec(candidate.value);
+      if (!match || found.has(match[1]!)) continue;
+      const values = Object.fromEntries((this.statements.taskValues.all(candidate.run_id, candidate.task_key) as { name: string; value: string }[])
+        .map((row) => [row.name, row.value]));
+      found.set(match[1]!, {
+        runId: candidate.run_id,
+        taskKey: candidate.task_key,
+        version: Number(match[2]),
+        detected: values.drift_detected === 'true',
+        shareDrifted: Number(values.share_drifted ?? 0),
+        features: Number(values.features ?? 0),
+        driftedFeatures: values.drifted_features ? values.drifted_features.split(',') : [],
+        ...(values.feature_psi === undefined ? {} : { featurePsi: psiOf(values.feature_psi) }),
+      });
+    }
+    return found;
   }
 }
 
@@ -119,5 +185,32 @@ function prepare(db: Database) {
       WHERE pipeline = ? AND id <= ? AND end_ms IS NOT NULL AND start_ms IS NOT NULL ORDER BY id DESC LIMIT ?`),
     latestRun: db.prepare(`SELECT * FROM runs WHERE pipeline = ? AND (? IS NULL OR trigger_type = ?) ORDER BY id DESC LIMIT 1`),
     hasTable: db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?`),
+    modelReferences: db.prepare(`SELECT r.run_id, r.task_key, r.value FROM task_values r
+      JOIN task_values d ON d.run_id = r.run_id AND d.task_key = r.task_key AND d.name = 'drift_detected'
+      LEFT JOIN task_runs t ON t.run_id = r.run_id AND t.task_key = r.task_key
+      WHERE r.name = 'reference' AND r.value LIKE 'models:/%' ORDER BY r.run_id DESC, coalesce(t.end_ms, 0) DESC`),
+    taskValues: db.prepare('SELECT name, value FROM task_values WHERE run_id = ? AND task_key = ?'),
   };
+}
+
+/** A JSON object's numeric entries; anything else (or text that is not JSON) reads as none. */
+function numbersOf(json: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(parseObject(json))) if (typeof value === 'number') out[key] = value;
+  return out;
+}
+
+function psiOf(json: string): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const [key, value] of Object.entries(parseObject(json))) if (typeof value === 'number' || value === null) out[key] = value;
+  return out;
+}
+
+function parseObject(json: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(json) as unknown;
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : {};
+  } catch {
+    return {};
+  }
 }

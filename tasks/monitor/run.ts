@@ -72,6 +72,7 @@ export async function run(params: MonitorParams, context: TaskContext): Promise<
       drifted_features: outcome.drifted.join(','),
       share_drifted: outcome.share,
       features: outcome.features.length,
+      feature_psi: featurePsi(outcome.features),
       report: reportFile,
       current: currentUri,
       reference: reference.source,
@@ -82,6 +83,11 @@ export async function run(params: MonitorParams, context: TaskContext): Promise<
     store.close();
     connection.closeSync();
   }
+}
+
+/** `{"age":0.2505,…}`: enough for a glance at each feature (the terminal UI's bars); the report has the rest. */
+function featurePsi(features: readonly ColumnDrift[]): string {
+  return JSON.stringify(Object.fromEntries(features.map((feature) => [feature.name, feature.psi === null ? null : Math.round(feature.psi * 1e4) / 1e4])));
 }
 
 /**

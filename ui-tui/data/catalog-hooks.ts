@@ -1,5 +1,6 @@
 // The data hooks of the schedules and models views.
 import { useMemo } from 'react';
+import type { DriftVerdict, ModelSummary } from '../../engine/state/run-queries.js';
 import type { RunRow } from '../../engine/state/run-store.js';
 import { shownState } from '../../cli/run-format.js';
 import { cronSchedule, nextFireTimes } from '../../engine/schedule/cron-schedule.js';
@@ -57,14 +58,16 @@ export function useSchedules(reload: number, now: number): Read<ScheduleItem[]> 
 export interface ModelsData {
   /** False until the model registry exists in this database. */
   registry: boolean;
-  columns: string[];
-  rows: Record<string, unknown>[];
+  models: ModelSummary[];
+  /** By model name. */
+  drift: Map<string, DriftVerdict>;
 }
 
-/** The registry's `model_versions` table, shown as it is, once there is one. */
-export function useModels(limit: number): Read<ModelsData> {
+/** The registered models, their versions and aliases, and each one's last drift verdict. */
+export function useModels(): Read<ModelsData> {
   return useRead(({ queries }) => {
-    if (!queries.hasTable('model_versions')) return { registry: false, columns: [], rows: [] };
-    return { registry: true, ...queries.tableContents('model_versions', limit) };
-  }, [limit]);
+    const models = queries.registeredModels();
+    if (!models) return { registry: false, models: [], drift: new Map() };
+    return { registry: true, models, drift: queries.lastDriftVerdicts() };
+  }, []);
 }
