@@ -10,7 +10,7 @@ import { DatasetStore } from '../tasks/data/dataset-store.js';
 import { openDuckDb, queryRows, sqlString } from '../tasks/data/duckdb.js';
 import { loadModelTable, rawColumns, type SplitChoice } from '../tasks/data/model-table.js';
 import { openSession, readModelInfo, runModel, type ModelPredictions } from '../tasks/ml/onnx/index.js';
-import { loadReferenceDataset } from './ml-fixtures.js';
+import { loadReferenceDataset, trainingPipeline } from './ml-fixtures.js';
 import { workspace, type Workspace } from './ml-helpers.js';
 import { runSluice } from './run-sluice.js';
 
@@ -54,29 +54,10 @@ async function evaluatePath(ws: Workspace, uri: string, modelFile: string, split
 }
 
 function featurePipeline(name: string, algorithm: string, options: { sql: string; steps: string; tasks: string; train?: string; features?: string[] }): string {
-  const reference = loadReferenceDataset(name);
-  const features = [...reference.featureNames.map((feature) => `        ${feature}: ${options.steps}`), ...(options.features ?? []).map((line) => `        ${line}`)].join('\n');
-  return `name: ${name}_batch_infer
-tasks:
-  - task_key: ingest
-    ingest: { source: ${name}.csv, dataset: ${name} }
-  - task_key: features
-    depends_on: [ingest]
-    feature:
-      inputs: { raw: "{{tasks.ingest.values.dataset}}" }
-      sql: ${options.sql}
-      dataset: ${name}_features
-      target: ${reference.reference.target}
-      split: { by: row_index, modulo: 5, test_remainder: 0 }
-      features:
-${features}
-  - task_key: train
-    depends_on: [features]
-    train:
-      dataset: "{{tasks.features.values.dataset}}"
-      algorithm: ${algorithm}
-${options.train ?? ''}
-${options.tasks}`;
+  return trainingPipeline(name, algorithm, {
+    pipeline: `${name}_batch_infer`, sql: options.sql, steps: options.steps, tasks: options.tasks,
+    ...(options.train ? { train: options.train } : {}), ...(options.features ? { extraFeatures: options.features } : {}),
+  });
 }
 
 const column = (dataset: Dataset, name: string) => dataset.rows.map((row) => row[name]);

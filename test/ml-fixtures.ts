@@ -53,3 +53,49 @@ export function loadReferenceDataset(name: string): ReferenceDataset {
 export function classIndices(target: Float64Array, classes: number[]): Int32Array {
   return Int32Array.from(target, (label) => classes.indexOf(label));
 }
+
+export interface TrainingPipelineOptions {
+  /** The pipeline's name (default `<dataset>_<algorithm>`). */
+  pipeline?: string;
+  /** Steps for every feature column (default [standardize]). */
+  steps?: string;
+  /** More `column: steps` lines under features:. */
+  extraFeatures?: string[];
+  /** SQL of the feature task (default: the ingested table as it is). */
+  sql?: string;
+  /** The label column (default: the reference dataset's). */
+  target?: string;
+  /** More lines under train:. */
+  train?: string;
+  /** Tasks after train, as YAML list items. */
+  tasks?: string;
+}
+
+/** ingest a reference dataset → feature (split row_index % 5 == 0 → test) → train, then `options.tasks`. */
+export function trainingPipeline(name: string, algorithm: string, options: TrainingPipelineOptions = {}): string {
+  const reference = loadReferenceDataset(name);
+  const features = [
+    ...reference.featureNames.map((feature) => `        ${feature}: ${options.steps ?? '[standardize]'}`),
+    ...(options.extraFeatures ?? []).map((line) => `        ${line}`),
+  ].join('\n');
+  return `name: ${options.pipeline ?? `${name}_${algorithm}`}
+tasks:
+  - task_key: ingest
+    ingest: { source: ${name}.csv, dataset: ${name} }
+  - task_key: features
+    depends_on: [ingest]
+    feature:
+      inputs: { raw: "{{tasks.ingest.values.dataset}}" }
+${options.sql ? `      sql: ${options.sql}\n` : ''}      dataset: ${name}_features
+      target: ${options.target ?? reference.reference.target}
+      split: { by: row_index, modulo: 5, test_remainder: 0 }
+      features:
+${features}
+  - task_key: train
+    depends_on: [features]
+    train:
+      dataset: "{{tasks.features.values.dataset}}"
+      algorithm: ${algorithm}
+${options.train ?? ''}
+${options.tasks ?? ''}`;
+}

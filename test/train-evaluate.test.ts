@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeCheckedModel } from '../tasks/train/model-check.js';
-import { loadReferenceDataset } from './ml-fixtures.js';
+import { loadReferenceDataset, trainingPipeline } from './ml-fixtures.js';
 import { workspace, type Workspace } from './ml-helpers.js';
 import { runSluice } from './run-sluice.js';
 
@@ -15,34 +15,16 @@ const fixtures = fileURLToPath(new URL('./fixtures/datasets/', import.meta.url))
 
 /** ingest → feature (split row_index % 5 == 0 → test, every feature standardized) → train → evaluate. */
 function pipeline(name: string, algorithm: string, options: { steps?: string; target?: string; evaluate?: string; train?: string } = {}) {
-  const reference = loadReferenceDataset(name);
-  const target = options.target ?? reference.reference.target;
-  const features = reference.featureNames.map((feature) => `        ${feature}: ${options.steps ?? '[standardize]'}`).join('\n');
-  return `name: ${name}_${algorithm}
-tasks:
-  - task_key: ingest
-    ingest: { source: ${name}.csv, dataset: ${name} }
-  - task_key: features
-    depends_on: [ingest]
-    feature:
-      inputs: { raw: "{{tasks.ingest.values.dataset}}" }
-      dataset: ${name}_features
-      target: ${target}
-      split: { by: row_index, modulo: 5, test_remainder: 0 }
-      features:
-${features}
-  - task_key: train
-    depends_on: [features]
-    train:
-      dataset: "{{tasks.features.values.dataset}}"
-      algorithm: ${algorithm}
-${options.train ?? ''}
-  - task_key: evaluate
+  const { evaluate, ...rest } = options;
+  return trainingPipeline(name, algorithm, {
+    ...rest,
+    tasks: `  - task_key: evaluate
     depends_on: [train]
     evaluate:
       model: "{{tasks.train.values.model}}"
       dataset: "{{tasks.features.values.dataset}}"
-${options.evaluate ?? ''}`;
+${evaluate ?? ''}`,
+  });
 }
 
 describe('train and evaluate', () => {
