@@ -1,6 +1,7 @@
 // batch_infer: score a dataset with a model in batches and publish the
-// predictions as a dataset. Reading a batch (DuckDB), scoring the one before
-// (onnxruntime) and appending the one before that overlap; the predictions
+// predictions as a dataset. onnxruntime scores batches in threads of its own
+// while the main thread copies the next batch out of DuckDB (whose threads
+// decode the range after it) and appends finished ones; the predictions
 // dataset is written once, when every row is scored, so a failure leaves none.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { DatasetStore } from '../data/dataset-store.js';
 import { formatDatasetUri } from '../data/dataset-uri.js';
 import { openDuckDbConnections, queryRows, sqlName, sqlString, type DuckDBConnection } from '../data/duckdb.js';
 import type { SplitChoice } from '../data/model-table.js';
-import { runModelOutputs, type InputColumn, type RawModelOutputs } from '../ml/onnx/index.js';
+import type { InputColumn, RawModelOutputs } from '../ml/onnx/index.js';
 import { numberParameter } from '../runtime/parameter-values.js';
 import { TaskInputError, type TaskContext, type TaskValues } from '../runtime/task-context.js';
 import { DEFAULT_BATCH_SIZE } from './definition.js';
@@ -77,7 +78,7 @@ export async function run(params: BatchInferParams, context: TaskContext): Promi
     context.progress(`${published.created ? 'wrote' : 'unchanged:'} ${published.uri}: ${total.toLocaleString('en')} predictions in ${seconds.toFixed(2)} s (${rowsPerSecond.toLocaleString('en')} rows/s; ${clock.summary()})`);
     return { dataset: published.uri, rows: total, rows_per_second: rowsPerSecond, model: model.source.uri };
   } finally {
-    await model.session.release();
+    await model.release();
     store.close();
     reading!.closeSync();
     writing!.closeSync();
@@ -85,44 +86,43 @@ export async function run(params: BatchInferParams, context: TaskContext): Promi
 }
 
 /**
- * Scores batch k in onnxruntime (its own threads) while batch k - 1's
- * predictions are appended and batch k + 1 is copied out of DuckDB. One
- * session.run at a time, and predictions are handed on in row order.
+ * Keeps up to `model.parallel` batches in onnxruntime's threads while the
+ * next one is copied out of DuckDB and finished ones are appended, in row
+ * order.
  */
 async function scoreAll(
   batches: AsyncGenerator<ColumnBatch>, model: LoadedModel, uri: string, clock: StageClock,
   write: (outputs: RawModelOutputs, batch: ColumnBatch) => void,
 ): Promise<void> {
-  let previous: { scoring: Promise<RawModelOutputs>; batch: ColumnBatch } | undefined;
-  const flush = async () => {
-    if (!previous) return;
+  const inFlight: { scoring: Promise<RawModelOutputs>; batch: ColumnBatch }[] = [];
+  const finishOldest = async () => {
+    const { scoring, batch } = inFlight.shift()!;
     const waited = performance.now();
-    const outputs = await previous.scoring;
+    const outputs = await scoring;
     clock.add('score', waited);
     const appending = performance.now();
-    write(outputs, previous.batch);
+    write(outputs, batch);
     clock.add('append', appending);
   };
   try {
     for (let reading = performance.now(), next = await batches.next(); !next.done; reading = performance.now(), next = await batches.next()) {
       clock.add('read', reading);
       const scoring = score(model, next.value, uri);
-      // Awaited below or in `finally`; until then a failure must not count as unhandled.
+      // Awaited in turn or in `finally`; until then a failure must not count as unhandled.
       scoring.catch(() => undefined);
-      await flush();
-      previous = { scoring, batch: next.value };
+      inFlight.push({ scoring, batch: next.value });
+      if (inFlight.length > model.parallel) await finishOldest();
     }
-    await flush();
-    previous = undefined;
+    while (inFlight.length > 0) await finishOldest();
   } finally {
     // onnxruntime must be done with the session before it is released.
-    await previous?.scoring.catch(() => undefined);
+    await Promise.all(inFlight.map(({ scoring }) => scoring.catch(() => undefined)));
   }
 }
 
 async function score(model: LoadedModel, batch: ColumnBatch, uri: string): Promise<RawModelOutputs> {
   try {
-    return await runModelOutputs(model.session, model.info, batch.columns as Record<string, InputColumn>, batch.rows);
+    return await model.score(batch.columns as Record<string, InputColumn>, batch.rows);
   } catch (error) {
     throw new TaskInputError(`onnxruntime failed on rows ${batch.start + 1}–${batch.start + batch.rows} of ${uri}: ${(error as Error).message}`);
   }
