@@ -25,7 +25,9 @@ parentPort.on('message', async ({ id, kind, bytes, options, feeds }) => {
       const results = await session.run(tensors);
       const outputs = {};
       for (const [name, tensor] of Object.entries(results)) outputs[name] = { type: tensor.type, data: tensor.data };
-      parentPort.postMessage({ id, outputs });
+      // The inputs go back, to be freed by the main thread's collector: this thread allocates too little to run its own often.
+      const inputs = [...new Set(Object.values(feeds).map((input) => input.data.buffer).filter((buffer) => buffer instanceof ArrayBuffer))];
+      parentPort.postMessage({ id, outputs }, inputs);
     } else {
       await session?.release();
       parentPort.postMessage({ id });
