@@ -72,7 +72,7 @@ export async function loadModel(source: ModelSource): Promise<LoadedModel> {
   }
   // One single-threaded session per CPU, each scoring whole batches (see
   // SessionPool). On two cores, 1,000,000 rows through 100 trees took 3.0 s
-  // end to end so, 3.2 s with one two-threaded session in a thread of its
+  // end to end this way, 3.2 s with one two-threaded session in a thread of its
   // own, and 3.3 s with it on the main thread.
   const pool = await SessionPool.open(bytes, {}, availableParallelism()).catch((error: Error) => {
     throw new TaskInputError(`onnxruntime cannot load ${source.file}: ${error.message}`);
