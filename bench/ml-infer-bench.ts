@@ -12,19 +12,18 @@
 //     and the target with pass/fail; beside it, onnxruntime alone on the same
 //     model (random rows in memory, batches of 65,536).
 // Figures only: nothing asserts a time (the machines are shared).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { loadModel } from '../tasks/batch-infer/model-source.js';
 import { run } from '../tasks/batch-infer/run.js';
 import { DatasetStore } from '../tasks/data/dataset-store.js';
 import { openDuckDb } from '../tasks/data/duckdb.js';
 import { fitGradientBoosting } from '../tasks/ml/gbdt/index.js';
 import { fitLogisticRegression } from '../tasks/ml/linear/index.js';
 import type { FeaturePlan, FittedModel, ModelMetadata } from '../tasks/ml/model-spec.js';
-import { buildModelOnnx, runModelOutputs } from '../tasks/ml/onnx/index.js';
+import { buildModelOnnx, openSession, readModelInfo, runModelOutputs } from '../tasks/ml/onnx/index.js';
 import type { TaskContext } from '../tasks/runtime/task-context.js';
 import { rowGenerator } from './generated-data.js';
 import { median, progress, table, timedSpawn } from './measure.js';
@@ -133,9 +132,11 @@ async function childRun(home: string, model: string): Promise<void> {
   console.log(JSON.stringify(report));
 }
 
-/** onnxruntime alone: ROWS random rows in batches of 65,536, with the session batch_infer opens. */
+/** onnxruntime alone: ROWS random rows in batches of 65,536, one session with its default threads (all CPUs). */
 async function childRaw(file: string): Promise<void> {
-  const model = await loadModel({ file, uri: file, name: 'model', version: null });
+  const bytes = readFileSync(file);
+  const info = readModelInfo(bytes, file);
+  const session = await openSession(bytes);
   const batch = 65_536;
   const random = rowGenerator(SEED + 1);
   const row = new Float64Array(FEATURES);
@@ -145,11 +146,11 @@ async function childRaw(file: string): Promise<void> {
     row.forEach((value, f) => { columns[f]![r] = value; });
   }
   const table = Object.fromEntries(featureNames.map((name, f) => [name, columns[f]!]));
-  await runModelOutputs(model.session, model.info, table, batch);
+  await runModelOutputs(session, info, table, batch);
   const started = performance.now();
-  for (let done = 0; done < ROWS; done += batch) await runModelOutputs(model.session, model.info, table, Math.min(batch, ROWS - done));
+  for (let done = 0; done < ROWS; done += batch) await runModelOutputs(session, info, table, Math.min(batch, ROWS - done));
   console.log(JSON.stringify({ rows_per_second: ROWS / ((performance.now() - started) / 1000) }));
-  await model.session.release();
+  await session.release();
 }
 
 // ---------------------------------------------------------------- parent ---

@@ -1,6 +1,7 @@
 // batch_infer: score a dataset with a model in batches and publish the
-// predictions as a dataset. Reading a batch (DuckDB), scoring the one before
-// (onnxruntime) and appending the one before that overlap; the predictions
+// predictions as a dataset. onnxruntime scores batches in threads of its own
+// while the main thread copies the next batch out of DuckDB (whose threads
+// decode the range after it) and appends finished ones; the predictions
 // dataset is written once, when every row is scored, so a failure leaves none.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,12 +11,12 @@ import { DatasetStore } from '../data/dataset-store.js';
 import { formatDatasetUri } from '../data/dataset-uri.js';
 import { openDuckDbConnections, queryRows, sqlName, sqlString, type DuckDBConnection } from '../data/duckdb.js';
 import type { SplitChoice } from '../data/model-table.js';
-import { runModelOutputs, type InputColumn, type RawModelOutputs } from '../ml/onnx/index.js';
+import type { InputColumn, RawModelOutputs } from '../ml/onnx/index.js';
 import { numberParameter } from '../runtime/parameter-values.js';
 import { TaskInputError, type TaskContext, type TaskValues } from '../runtime/task-context.js';
 import { DEFAULT_BATCH_SIZE } from './definition.js';
 import { checkIdColumns, modelColumns, splitCondition } from './input-columns.js';
-import { loadModel, locateModel, type LoadedModel } from './model-source.js';
+import { locateModel, openScorer, readModel, type Scorer } from './model-source.js';
 import { PredictionTable, predictionsSql, type CarriedColumn } from './prediction-table.js';
 
 export interface BatchInferParams {
@@ -32,13 +33,19 @@ const PROGRESS_EVERY_MS = 1000;
 export async function run(params: BatchInferParams, context: TaskContext): Promise<TaskValues> {
   const started = performance.now();
   const batchSize = batchSizeParameter(params.batch_size);
-  const model = await loadModel(await locateModel(context, params.model));
-  const [reading, writing] = await openDuckDbConnections(2);
-  // A predictions table that outgrows memory spills to the system's temporary
-  // folder (an in-memory database's default is .tmp in the pipeline's folder).
-  await reading!.run(`SET temp_directory = ${sqlString(join(tmpdir(), `sluice-duckdb-${process.pid}`))}`);
-  const store = DatasetStore.open(context);
+  const model = readModel(await locateModel(context, params.model));
+  // onnxruntime's threads load the model while DuckDB opens the data.
+  const opening = openScorer(model);
+  opening.catch(() => undefined);
+  let store: DatasetStore | undefined;
+  const connections: DuckDBConnection[] = [];
   try {
+    const [reading, writing] = await openDuckDbConnections(2);
+    connections.push(reading!, writing!);
+    // A predictions table that outgrows memory spills to the system's temporary
+    // folder (an in-memory database's default is .tmp in the pipeline's folder).
+    await reading!.run(`SET temp_directory = ${sqlString(join(tmpdir(), `sluice-duckdb-${process.pid}`))}`);
+    store = DatasetStore.open(context);
     const dataset = store.resolve(params.dataset, 'dataset');
     const uri = formatDatasetUri(dataset.name, dataset.version);
     const ids = params.id_columns ?? [];
@@ -54,9 +61,11 @@ export async function run(params: BatchInferParams, context: TaskContext): Promi
     const carried = await carriedColumns(reading!, dataset.file, ids);
     const table = await PredictionTable.create(writing!, 'predictions', model.metadata.classes?.length ?? 0, carried);
     const read: BatchColumn[] = [...columns, ...carried.map((id): BatchColumn => ({ name: id.name, kind: 'copy', key: id.key }))];
+    const scorer = await opening;
     const clock = new StageClock();
+    clock.add('setup', started);
     const progress = throttledProgress(context, total, started);
-    await scoreAll(readBatches(reading!, { file: dataset.file, columns: read, ...(where ? { where } : {}), batchSize }), model, uri, clock, (outputs, batch) => {
+    await scoreAll(readBatches(reading!, { file: dataset.file, columns: read, ...(where ? { where } : {}), batchSize }), scorer, uri, clock, (outputs, batch) => {
       table.append(outputs, batch);
       progress(table.rowCount);
     });
@@ -77,52 +86,51 @@ export async function run(params: BatchInferParams, context: TaskContext): Promi
     context.progress(`${published.created ? 'wrote' : 'unchanged:'} ${published.uri}: ${total.toLocaleString('en')} predictions in ${seconds.toFixed(2)} s (${rowsPerSecond.toLocaleString('en')} rows/s; ${clock.summary()})`);
     return { dataset: published.uri, file: published.version.file, rows: total, rows_per_second: rowsPerSecond, model: model.source.uri };
   } finally {
-    await model.session.release();
-    store.close();
-    reading!.closeSync();
-    writing!.closeSync();
+    // The threads would keep the process alive.
+    await opening.then((scorer) => scorer.release(), () => undefined);
+    store?.close();
+    for (const connection of connections) connection.closeSync();
   }
 }
 
 /**
- * Scores batch k in onnxruntime (its own threads) while batch k - 1's
- * predictions are appended and batch k + 1 is copied out of DuckDB. One
- * session.run at a time, and predictions are handed on in row order.
+ * Keeps up to `scorer.parallel` batches in onnxruntime's threads while the
+ * next one is copied out of DuckDB and finished ones are appended, in row
+ * order.
  */
 async function scoreAll(
-  batches: AsyncGenerator<ColumnBatch>, model: LoadedModel, uri: string, clock: StageClock,
+  batches: AsyncGenerator<ColumnBatch>, scorer: Scorer, uri: string, clock: StageClock,
   write: (outputs: RawModelOutputs, batch: ColumnBatch) => void,
 ): Promise<void> {
-  let previous: { scoring: Promise<RawModelOutputs>; batch: ColumnBatch } | undefined;
-  const flush = async () => {
-    if (!previous) return;
+  const inFlight: { scoring: Promise<RawModelOutputs>; batch: ColumnBatch }[] = [];
+  const finishOldest = async () => {
+    const { scoring, batch } = inFlight.shift()!;
     const waited = performance.now();
-    const outputs = await previous.scoring;
+    const outputs = await scoring;
     clock.add('score', waited);
     const appending = performance.now();
-    write(outputs, previous.batch);
+    write(outputs, batch);
     clock.add('append', appending);
   };
   try {
     for (let reading = performance.now(), next = await batches.next(); !next.done; reading = performance.now(), next = await batches.next()) {
       clock.add('read', reading);
-      const scoring = score(model, next.value, uri);
-      // Awaited below or in `finally`; until then a failure must not count as unhandled.
+      const scoring = score(scorer, next.value, uri);
+      // Awaited in turn or in `finally`; until then a failure must not count as unhandled.
       scoring.catch(() => undefined);
-      await flush();
-      previous = { scoring, batch: next.value };
+      inFlight.push({ scoring, batch: next.value });
+      if (inFlight.length > scorer.parallel) await finishOldest();
     }
-    await flush();
-    previous = undefined;
+    while (inFlight.length > 0) await finishOldest();
   } finally {
     // onnxruntime must be done with the session before it is released.
-    await previous?.scoring.catch(() => undefined);
+    await Promise.all(inFlight.map(({ scoring }) => scoring.catch(() => undefined)));
   }
 }
 
-async function score(model: LoadedModel, batch: ColumnBatch, uri: string): Promise<RawModelOutputs> {
+async function score(scorer: Scorer, batch: ColumnBatch, uri: string): Promise<RawModelOutputs> {
   try {
-    return await runModelOutputs(model.session, model.info, batch.columns as Record<string, InputColumn>, batch.rows);
+    return await scorer.score(batch.columns as Record<string, InputColumn>, batch.rows);
   } catch (error) {
     throw new TaskInputError(`onnxruntime failed on rows ${batch.start + 1}–${batch.start + batch.rows} of ${uri}: ${(error as Error).message}`);
   }
@@ -156,7 +164,8 @@ async function carriedColumns(connection: DuckDBConnection, file: string, ids: r
 }
 
 /**
- * Where the main thread's time goes: getting rows out of DuckDB (read),
+ * Where the main thread's time goes: opening the model and the data (setup),
+ * getting rows out of DuckDB (read),
  * waiting for onnxruntime beyond what overlapped with reading (score),
  * appending predictions, and writing the Parquet file.
  */

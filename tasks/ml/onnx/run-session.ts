@@ -71,8 +71,24 @@ export async function runModelOutputs(
   rows: number,
 ): Promise<RawModelOutputs> {
   const feeds: Record<string, ort.Tensor> = {};
-  for (const input of info.inputs) feeds[input.name] = inputTensor(input.name, input.elementType, table[input.name], rows);
-  const results = await session.run(feeds);
+  for (const [name, input] of Object.entries(modelInputs(info, table, rows))) feeds[name] = new ort.Tensor(input.type, input.data, input.dims);
+  return modelOutputs(await session.run(feeds));
+}
+
+/** A tensor's contents, which can also travel to another thread. */
+export interface TensorData {
+  type: 'string' | 'float32' | 'float64';
+  data: string[] | Float32Array | Float64Array;
+  dims: number[];
+}
+
+/** The model's inputs for the first `rows` rows of `table`, checked: one [rows, 1] tensor per input column. */
+export function modelInputs(info: OnnxModelInfo, table: Record<string, InputColumn>, rows: number): Record<string, TensorData> {
+  return Object.fromEntries(info.inputs.map((input) => [input.name, inputData(input.name, input.elementType, table[input.name], rows)]));
+}
+
+/** Sluice's outputs among onnxruntime's results, with their types checked. */
+export function modelOutputs(results: Record<string, { type: string; data: unknown }>): RawModelOutputs {
   const { label, probabilities, variable } = results;
   if (!label && !probabilities && !variable) {
     throw new Error(`the model's outputs (${Object.keys(results).join(', ')}) are not Sluice's label/probabilities or variable`);
@@ -84,7 +100,7 @@ export async function runModelOutputs(
   return outputs;
 }
 
-function typed<T>(tensor: ort.Tensor, type: abstract new (...args: never[]) => T, name: string, expected: string): T {
+function typed<T>(tensor: { type: string; data: unknown }, type: abstract new (...args: never[]) => T, name: string, expected: string): T {
   if (!(tensor.data instanceof type)) throw new Error(`the model's output '${name}' is ${tensor.type}, not ${expected}`);
   return tensor.data;
 }
@@ -95,7 +111,7 @@ function classIndices(labels: BigInt64Array): Int32Array {
   return indices;
 }
 
-function inputTensor(name: string, elementType: string, column: InputColumn | undefined, rows: number): ort.Tensor {
+function inputData(name: string, elementType: string, column: InputColumn | undefined, rows: number): TensorData {
   if (column === undefined) {
     throw new Error(`the model needs input column '${name}' but the data has no such column`);
   }
@@ -109,11 +125,11 @@ function inputTensor(name: string, elementType: string, column: InputColumn | un
     if (bad !== -1) {
       throw new Error(`input column '${name}' row ${bad} is ${String(column[bad])}, not a string; give missing categories as ''`);
     }
-    return new ort.Tensor('string', column.length === rows ? column : column.slice(0, rows), dims);
+    return { type: 'string', data: column.length === rows ? column : column.slice(0, rows), dims };
   }
   if (Array.isArray(column)) throw new Error(`input column '${name}' must hold numbers but holds strings`);
   const values = column.length === rows ? column : column.subarray(0, rows);
-  if (elementType === 'float') return new ort.Tensor('float32', values instanceof Float32Array ? values : new Float32Array(values), dims);
-  if (elementType === 'double') return new ort.Tensor('float64', values instanceof Float64Array ? values : new Float64Array(values), dims);
+  if (elementType === 'float') return { type: 'float32', data: values instanceof Float32Array ? values : new Float32Array(values), dims };
+  if (elementType === 'double') return { type: 'float64', data: values instanceof Float64Array ? values : new Float64Array(values), dims };
   throw new Error(`input column '${name}' has element type ${elementType}, which Sluice cannot feed`);
 }
