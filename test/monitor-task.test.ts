@@ -271,6 +271,10 @@ tasks:
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(ws.values('monitor')).toMatchObject({ drift_detected: 'true', drifted_features: 'age,plan', reference: 'models:/churn_monitor/1: dataset://reference_features@1 (train rows)' });
     expect(runLog(ws, latestRun())).toContain('reference: the profile stored with models:/churn_monitor/1 (@champion)');
+    // The stored predictions are the positive class's probability, under batch_infer's column name.
+    const wrong = ws.run(monitor('by_model_prediction', 'reference: models:/churn_monitor@champion\ncurrent: dataset://drifted@1\nprediction_column: prediction'));
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout + wrong.stderr).toContain("holds predictions as 'probability_1', not 'prediction'; give prediction_column: probability_1");
   });
 
   it('takes a stored reference profile instead of a dataset', () => {

@@ -41,9 +41,13 @@ export function judgeGates(gate: GateSpec, metrics: Record<string, number>): str
   return checkGates(gate, metrics).filter((check) => !check.met).map((check) => check.text);
 }
 
-/** One line for the log: every bound with its metric, and what a miss does. */
-export function gateVerdict(gate: GateSpec, metrics: Record<string, number>): string {
+/**
+ * One line for the log: every bound with its metric, and what a miss does;
+ * none when the gate has no min or max (a beat is judged on its own).
+ */
+export function gateVerdict(gate: GateSpec, metrics: Record<string, number>): string | undefined {
   const checks = checkGates(gate, metrics);
+  if (checks.length === 0) return undefined;
   const missed = checks.filter((check) => !check.met);
   if (missed.length === 0) return `gate passed: ${checks.map((check) => check.text).join(', ')}`;
   const met = checks.filter((check) => check.met);

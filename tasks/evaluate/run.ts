@@ -36,7 +36,8 @@ export async function run(params: EvaluateParams, context: TaskContext): Promise
     if (scores.extra.confusion_matrix) context.progress(formatConfusionMatrix(JSON.parse(scores.extra.confusion_matrix), JSON.parse(scores.extra.classes!)));
 
     const missed = params.gate ? judgeGates(params.gate, scores.numbers) : [];
-    if (params.gate?.min || params.gate?.max) context.progress(gateVerdict(params.gate, scores.numbers));
+    const bounds = params.gate ? gateVerdict(params.gate, scores.numbers) : undefined;
+    if (bounds) context.progress(bounds);
     const values: TaskValues = {};
     if (params.gate?.beat) {
       // The champion is scored on the very rows the candidate was, against the candidate's target.

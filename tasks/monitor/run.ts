@@ -127,6 +127,10 @@ function selectColumns(profile: DatasetProfile, features: readonly string[] | un
 }
 
 function referencePrediction(profile: DatasetProfile, column: string): ColumnProfile {
+  // A stored profile names the column it describes (a binary model's is probability_<class>): another column is not comparable.
+  if (profile.prediction && profile.prediction.name !== column) {
+    throw new TaskInputError(`prediction_column: the reference profile (${profile.source}) holds predictions as '${profile.prediction.name}', not '${column}'; give prediction_column: ${profile.prediction.name}`);
+  }
   if (profile.prediction) return profile.prediction;
   throw new TaskInputError(`prediction_column: the reference profile (${profile.source}) has no predictions to compare '${column}' with`);
 }

@@ -2,6 +2,7 @@
 // learned from, profiled under the column name batch_infer writes, so that a
 // monitor task can compare the predictions of a scored batch with it.
 import type { DatasetVersion } from '../../engine/state/dataset-catalog.js';
+import { PREDICTION_COLUMN, probabilityColumn } from '../batch-infer/prediction-table.js';
 import type { DuckDBConnection } from '../data/duckdb.js';
 import { loadModelTable, rawColumns } from '../data/model-table.js';
 import type { ModelMetadata } from '../ml/model-spec.js';
@@ -12,7 +13,7 @@ import { profileCategoricalColumn, profileNumericColumn, type ColumnProfile } fr
 export function predictionColumnOf(metadata: ModelMetadata): string {
   const classes = metadata.classes ?? [];
   // A binary model's score is its positive class's probability; a label would hide most of its drift.
-  return classes.length === 2 ? `probability_${classes[1]}` : 'prediction';
+  return classes.length === 2 ? probabilityColumn(classes[1]!) : PREDICTION_COLUMN;
 }
 
 export async function predictionProfile(connection: DuckDBConnection, file: string, info: OnnxModelInfo, metadata: ModelMetadata,
