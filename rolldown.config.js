@@ -8,7 +8,7 @@ export default defineConfig({
   platform: 'node',
   // Native addons load their binaries relative to their own package.
   // react-devtools-core: Ink imports it only when DEV=true; it is not installed.
-  external: ['better-sqlite3', 'onnxruntime-node', '@duckdb/node-api', 'react-devtools-core'],
+  external: ['better-sqlite3', 'onnxruntime-node', '@duckdb/node-api', '@duckdb/node-bindings', 'react-devtools-core'],
   // React's production build (the UI chunk): the development one checks and warns on every render.
   transform: { define: { 'process.env.NODE_ENV': '"production"' } },
   output: { dir: 'dist/bin', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },

@@ -35,6 +35,17 @@ function sweepAbandoned(folder: string): void {
 
 export interface PublishRequest extends Omit<NewDatasetVersion, 'contentHash' | 'file' | 'columns' | 'rowCount'> {}
 
+export interface PublishedDataset {
+  version: DatasetVersion;
+  uri: string;
+  created: boolean;
+}
+
+/** The statement that writes the rows of `sql` to `file` as every dataset is stored: Parquet, zstd. */
+export function parquetCopySql(sql: string, file: string): string {
+  return `COPY (${sql}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`;
+}
+
 export class DatasetStore {
   private readonly catalog: DatasetCatalog;
 
@@ -52,12 +63,21 @@ export class DatasetStore {
   }
 
   /** Writes the rows of `sql` as a new version of a dataset (or finds the version with the same content). */
-  async publish(connection: DuckDBConnection, sql: string, request: PublishRequest): Promise<{ version: DatasetVersion; uri: string; created: boolean }> {
+  publish(connection: DuckDBConnection, sql: string, request: PublishRequest): Promise<PublishedDataset> {
+    return this.publishWritten(connection, (file) => connection.run(parquetCopySql(sql, file)).then(() => undefined), request);
+  }
+
+  /**
+   * Publishes the Parquet file that `write` writes (with parquetCopySql) at
+   * the path it is given; a failed write leaves no file behind. `connection`
+   * reads the written file's columns and row count.
+   */
+  async publishWritten(connection: DuckDBConnection, write: (file: string) => Promise<void>, request: PublishRequest): Promise<PublishedDataset> {
     mkdirSync(this.folder, { recursive: true });
     const temporary = join(this.folder, `${INCOMING}${process.pid}-${Date.now()}.parquet`);
     const release = registerTempFile(temporary);
     try {
-      await connection.run(`COPY (${sql}) TO ${sqlString(temporary)} (FORMAT parquet, COMPRESSION zstd)`);
+      await write(temporary);
       const fileHash = await sha256File(temporary);
       const file = join(this.folder, `${fileHash}.parquet`);
       if (existsSync(file)) rmSync(temporary);

@@ -12,13 +12,6 @@ export async function openDuckDb(): Promise<DuckDBConnection> {
   return instance.connect();
 }
 
-/** Connections to one in-memory database, for work that overlaps: a query runs on one while another appends. */
-export async function openDuckDbConnections(count: number): Promise<DuckDBConnection[]> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const instance = await DuckDBInstance.create(':memory:');
-  return Promise.all(Array.from({ length: count }, () => instance.connect()));
-}
-
 /** A SQL string literal. */
 export function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
