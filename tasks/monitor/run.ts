@@ -35,7 +35,10 @@ export async function run(params: MonitorParams, context: TaskContext): Promise<
     const predictionProfile = params.prediction_column ? referencePrediction(reference, params.prediction_column) : undefined;
 
     requireColumns(current, features, 'the reference has', 'give features: to monitor fewer columns');
-    if (predictionProfile) requireColumns(predictionSource, [{ ...predictionProfile, name: params.prediction_column! }], 'is the prediction column', params.predictions ? 'check prediction_column' : 'give predictions: when the predictions are in another dataset');
+    if (predictionProfile) {
+      requireColumns(predictionSource, [{ ...predictionProfile, name: params.prediction_column! }], 'is the prediction column',
+        params.predictions ? 'check prediction_column' : 'give predictions: when the predictions are in another dataset', { integerClasses: true });
+    }
     const predictionsUri = formatDatasetUri(predictionSource.name, predictionSource.version);
     if (predictionSource !== current && predictionSource.rowCount === 0) throw new TaskInputError(`predictions: ${predictionsUri} has no rows`);
 
@@ -135,8 +138,13 @@ function referencePrediction(profile: DatasetProfile, column: string): ColumnPro
   throw new TaskInputError(`prediction_column: the reference profile (${profile.source}) has no predictions to compare '${column}' with`);
 }
 
-/** Every monitored column is in the dataset with a comparable type; all missing ones are named at once. */
-function requireColumns(dataset: DatasetVersion, columns: readonly ColumnProfile[], role: string, hint: string): void {
+/**
+ * Every monitored column is in the dataset with a comparable type; all missing
+ * ones are named at once. With `integerClasses`, integers compare with a
+ * categorical reference: predicted classes such as 0, 1, 2, which batch_infer
+ * writes as integers and the stored profile holds as labels ('0', '1', '2').
+ */
+function requireColumns(dataset: DatasetVersion, columns: readonly ColumnProfile[], role: string, hint: string, options: { integerClasses?: boolean } = {}): void {
   const uri = formatDatasetUri(dataset.name, dataset.version);
   const names = dataset.columns.map((column) => column.name);
   const missing = columns.filter((column) => !names.includes(column.name)).map((column) => column.name);
@@ -147,7 +155,8 @@ function requireColumns(dataset: DatasetVersion, columns: readonly ColumnProfile
   }
   for (const column of columns) {
     const type = dataset.columns.find((candidate) => candidate.name === column.name)!.type;
-    if (columnKind(type) !== column.kind) {
+    const classes = options.integerClasses === true && column.kind === 'categorical' && type === 'integer';
+    if (columnKind(type) !== column.kind && !classes) {
       throw new TaskInputError(`column '${column.name}' is ${column.kind} in the reference but holds ${type} values in ${uri}`);
     }
   }
