@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openStateDatabase } from '../engine/state/database.js';
 import { ModelRegistry, type ModelVersion, parseModelUri } from '../engine/state/model-registry.js';
+import { datasetsDirFor } from '../engine/state/state-home.js';
+import { run as registerTask } from '../tasks/register/run.js';
 import { workspace, type Workspace } from './ml-helpers.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/datasets/', import.meta.url));
@@ -123,6 +125,36 @@ describe('the model registry', () => {
     expect(registry((r) => r.aliasesOf('bc')).map((a) => [a.alias, a.version])).toEqual([['challenger', 2], ['champion', 1]]);
     expect(registry((r) => r.versions('bc')).map((v) => v.version)).toEqual([1, 2]);
     expect(modelFiles().filter((file) => file.endsWith('.onnx'))).toHaveLength(2);
+  });
+
+  it('a retry of register in the same run, after its first attempt had committed, gets that version instead of adding one', async () => {
+    // As a second attempt would run it: the task process died after the commit, before its values were stored.
+    const lines: string[] = [];
+    const values = await registerTask({ model: ws.values('train').model!, name: 'bc', aliases: ['challenger'] }, {
+      runId: 2, taskKey: 'register', attempt: 2, workingDir: ws.root, artifactsDir: join(ws.root, '.sluice', 'runs', '2', 'artifacts', 'register'),
+      stateDatabase: ws.state, datasetsDir: datasetsDirFor(ws.state), progress: (line) => lines.push(line),
+    });
+    expect(values).toMatchObject({ version: 2, uri: 'models:/bc/2' });
+    expect(lines).toContain('models:/bc/2 was registered by an earlier attempt of this task in run 2: not registered again');
+    expect(registry((r) => r.versions('bc')).map((v) => v.version)).toEqual([1, 2]);
+    expect(registry((r) => r.aliasesOf('bc')).map((a) => [a.alias, a.version])).toEqual([['challenger', 2], ['champion', 1]]);
+  });
+
+  it('registers the same file again as a new version from another task, another run or by hand', () => {
+    const db = openStateDatabase(join(ws.root, 'scratch-registry.db'));
+    try {
+      const registry = new ModelRegistry(db);
+      const entry = { name: 'copy', sha256: 'abc', file: '/models/abc.onnx' };
+      expect(registry.register({ ...entry, runId: 7, taskKey: 'register' })).toMatchObject({ version: 1, created: true });
+      expect(registry.register({ ...entry, runId: 7, taskKey: 'register_again' })).toMatchObject({ version: 2, created: true });
+      expect(registry.register({ ...entry, runId: 8, taskKey: 'register' })).toMatchObject({ version: 3, created: true });
+      expect(registry.register(entry)).toMatchObject({ version: 4, created: true });
+      expect(registry.register({ ...entry, sha256: 'def', runId: 7, taskKey: 'register' })).toMatchObject({ version: 5, created: true });
+      expect(registry.register({ ...entry, runId: 7, taskKey: 'register' }, { aliases: ['champion'] })).toMatchObject({ version: 1, created: false });
+      expect(registry.aliasesOf('copy').map((a) => [a.alias, a.version])).toEqual([['champion', 1]]);
+    } finally {
+      db.close();
+    }
   });
 
   it('fails the task when the beat gate is missed and on_failure is fail; lower-is-better metrics compare the other way', () => {

@@ -104,20 +104,30 @@ export class ModelRegistry {
    * Adds the next version of a model (creating the model at its first one)
    * and sets `aliases` on it, all in one transaction. The file must already
    * be in the model store: the registry never points at a missing file.
+   * A task that registers again the same file in the same run (a retry after
+   * its first attempt had committed) gets the version it registered then,
+   * with `aliases` set on it again, instead of a second version.
    */
-  register(entry: NewModelVersion, options: { aliases?: readonly string[]; setBy?: string; nowMs?: number } = {}): ModelVersion {
+  register(entry: NewModelVersion, options: { aliases?: readonly string[]; setBy?: string; nowMs?: number } = {}): ModelVersion & { created: boolean } {
     checkModelName(entry.name);
     for (const alias of options.aliases ?? []) checkAliasName(alias);
     const nowMs = options.nowMs ?? Date.now();
     const s = this.statements;
     return this.db.transaction(() => {
+      const earlier = entry.runId === undefined || entry.taskKey === undefined
+        ? undefined
+        : s.versionByTask.get(entry.name, entry.runId, entry.taskKey, entry.sha256) as VersionRow | undefined;
+      if (earlier) {
+        for (const alias of options.aliases ?? []) this.writeAlias(entry.name, alias, earlier.version, { runId: entry.runId, setBy: options.setBy, nowMs });
+        return { ...fromRow(earlier), created: false };
+      }
       if (!s.getModel.get(entry.name)) s.insertModel.run(entry.name, entry.description ?? null, nowMs);
       const version = ((s.lastVersion.get(entry.name) as { version: number | null }).version ?? 0) + 1;
       s.insertVersion.run(entry.name, version, nowMs, entry.taskKind ?? null, JSON.stringify(entry.metrics ?? {}), entry.description ?? null,
         JSON.stringify(entry.tags ?? {}), entry.sha256, entry.file, JSON.stringify(entry.params ?? {}), JSON.stringify(entry.lineage ?? {}),
         entry.runId ?? null, entry.taskKey ?? null);
       for (const alias of options.aliases ?? []) this.writeAlias(entry.name, alias, version, { runId: entry.runId, setBy: options.setBy, nowMs });
-      return fromRow(s.getVersion.get(entry.name, version) as VersionRow);
+      return { ...fromRow(s.getVersion.get(entry.name, version) as VersionRow), created: true };
     }).immediate();
   }
 
@@ -296,6 +306,7 @@ function prepare(db: Database) {
     insertVersion: db.prepare(`INSERT INTO model_versions (name, version, created_ms, task_kind, metrics_json, description, tags_json,
       sha256, file, params_json, lineage_json, run_id, task_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     getVersion: db.prepare('SELECT * FROM model_versions WHERE name = ? AND version = ?'),
+    versionByTask: db.prepare('SELECT * FROM model_versions WHERE name = ? AND run_id = ? AND task_key = ? AND sha256 = ? ORDER BY version LIMIT 1'),
     listVersions: db.prepare('SELECT * FROM model_versions WHERE name = ? ORDER BY version'),
     versionNumbers: db.prepare('SELECT version FROM model_versions WHERE name = ? ORDER BY version'),
     setProfile: db.prepare('UPDATE model_versions SET reference_profile_json = ? WHERE name = ? AND version = ?'),

@@ -55,7 +55,9 @@ export async function run(params: RegisterParams, context: TaskContext): Promise
       runId: context.runId, taskKey: context.taskKey,
     }, { aliases, setBy: `run ${context.runId} (${context.taskKey})` }));
     if (profile) registry.setReferenceProfile(name, version.version, profile);
-    context.progress(`registered ${version.uri} (${stored.created ? 'new file' : 'same file as before'} ${stored.file})`);
+    context.progress(version.created
+      ? `registered ${version.uri} (${stored.created ? 'new file' : 'same file as before'} ${stored.file})`
+      : `${version.uri} was registered by an earlier attempt of this task in run ${context.runId}: not registered again`);
     for (const alias of aliases) {
       const previous = before.get(alias);
       context.progress(`  @${alias} → version ${version.version}${previous === undefined ? ' (new alias)' : ` (was ${previous})`}`);
