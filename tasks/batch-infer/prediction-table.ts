@@ -76,7 +76,7 @@ export interface PredictionsQuery {
   scored: string;
   carried: readonly CarriedColumn[];
   metadata: ModelMetadata;
-  /** Id columns in output order; those the table does not carry are read again from `source`. */
+  /** Id columns in output order; those not carried are read again from `source`. */
   ids: readonly string[];
   /** The scored rows' file and condition. */
   source: { file: string; where?: string };

@@ -1,23 +1,22 @@
 // Reads columns of a Parquet file in batches of typed arrays, for scoring
-// more rows than fit in memory at once. What decides the design (figures
-// from bench/ml-infer-bench.ts, 1,000,000 rows of 20 DOUBLE columns):
+// more rows than fit in memory at once. What decides the design (measured on
+// 1,000,000 rows of 20 DOUBLE columns; see also bench/ml-infer-bench.ts):
 //  - Rows reach JavaScript through a scalar function of ours that DuckDB
 //    calls with each 2,048-row chunk of a scan, in its own pipeline. The
-//    plain way, a materialized result read chunk by chunk, copies every
-//    chunk once more inside DuckDB (0.18 s) on top of storing the result
-//    (0.1 s); through the function, decoding and copying out take 0.2 s in
-//    all. Chunks come from DuckDB's threads in any order; each carries its
-//    file row numbers, so sorting the chunks restores file order.
+//    plain way, a materialized result read chunk by chunk, stores every
+//    chunk and then copies it once more when it is fetched (0.18 s); through
+//    the function, decoding and copying out took 0.2 s in all. Chunks come
+//    from DuckDB's threads in any order; each carries its file row numbers,
+//    so sorting the chunks restores file order.
 //  - A query per range of whole row groups: the next range is decoded while
 //    this one is scored, and a range bounds the memory a read takes.
 //  - The chunk's vectors are copied with @duckdb/node-bindings' two calls
 //    (get the vector, copy its data) instead of node-api's vector objects,
 //    which also build a validity mask per vector: NULLs are replaced in SQL
 //    (NaN for numbers, '' for text), so numeric vectors never have one.
-//  - Numbers come out of DuckDB as DOUBLE and are rounded to float32 here
-//    when the model takes float32 (as evaluate does): DuckDB's own cast to
-//    FLOAT costs more than the bytes it saves, and refuses values beyond
-//    float32's range, which JavaScript rounds to infinity.
+//  - A column the model takes as float32 leaves DuckDB as FLOAT: half the
+//    bytes to copy. DuckDB refuses a value beyond float32's range, which
+//    JavaScript (and so evaluate) rounds to ±infinity; the SQL does the same.
 import duckdb from '@duckdb/node-bindings';
 import { BIGINT, BOOLEAN, DuckDBScalarFunction, DuckDBVector, type DuckDBDataChunk, type DuckDBType } from '@duckdb/node-api';
 import { queryRows, sqlName, sqlString, type DuckDBConnection } from './duckdb.js';
