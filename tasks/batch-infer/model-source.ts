@@ -40,31 +40,33 @@ export interface Scorer {
   release(): Promise<void>;
 }
 
-export async function locateModel(context: TaskContext, reference: string): Promise<ModelSource> {
+/** Finds, reads and checks the model; every failure names it. A registered model is read once, by resolveModel. */
+export function loadModel(context: TaskContext, reference: string): ModelFile {
   if (isModelUri(reference.trim())) {
     const found = resolveModel(context, reference.trim(), 'model');
-    return { file: found.file, uri: found.uri, name: found.name ?? basename(found.file, extname(found.file)), version: found.version ?? null };
+    const source = { file: found.file, uri: found.uri, name: found.name ?? basename(found.file, extname(found.file)), version: found.version ?? null };
+    return withMetadata(source, found.bytes, found.info);
   }
   const file = resolveInput(context, reference);
-  return { file, uri: file, name: basename(file, extname(file)), version: null };
-}
-
-/** Reads and checks the model file; every failure names it. */
-export function readModel(source: ModelSource): ModelFile {
+  const source = { file, uri: file, name: basename(file, extname(file)), version: null };
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(source.file);
+    bytes = readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
-    throw new TaskInputError(`cannot read the model ${source.file}: ${reason}`);
+    throw new TaskInputError(`cannot read the model ${file}: ${reason}`);
   }
   let info: OnnxModelInfo;
   try {
-    info = readModelInfo(bytes, source.file);
+    info = readModelInfo(bytes, file);
   } catch (error) {
     throw new TaskInputError((error as Error).message);
   }
+  return withMetadata(source, bytes, info);
+}
+
+function withMetadata(source: ModelSource, bytes: Uint8Array, info: OnnxModelInfo): ModelFile {
   if (!info.metadata) {
     throw new TaskInputError(`${source.file} has no Sluice metadata (it was not written by the train task), so batch_infer cannot tell its input columns and classes; train it with train, or score it with evaluate and features:`);
   }

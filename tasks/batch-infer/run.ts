@@ -16,7 +16,7 @@ import { numberParameter } from '../runtime/parameter-values.js';
 import { TaskInputError, type TaskContext, type TaskValues } from '../runtime/task-context.js';
 import { DEFAULT_BATCH_SIZE } from './definition.js';
 import { checkIdColumns, modelColumns, splitCondition } from './input-columns.js';
-import { locateModel, openScorer, readModel, type Scorer } from './model-source.js';
+import { loadModel, openScorer, type Scorer } from './model-source.js';
 import { predictionsSql, scoredColumns, scoredValues, type CarriedColumn } from './prediction-table.js';
 import { PredictionWriter, SCORED_ROWS_FUNCTION } from './prediction-writer.js';
 
@@ -34,7 +34,7 @@ const PROGRESS_EVERY_MS = 1000;
 export async function run(params: BatchInferParams, context: TaskContext): Promise<TaskValues> {
   const started = performance.now();
   const batchSize = batchSizeParameter(params.batch_size);
-  const model = readModel(await locateModel(context, params.model));
+  const model = loadModel(context, params.model);
   // onnxruntime's threads load the model, and the writer's thread DuckDB, while this thread opens the data.
   const opening = openScorer(model);
   opening.catch(() => undefined);

@@ -4,7 +4,7 @@
 // checked before the file is copied, and the version and its aliases are
 // one transaction after the copy: a failed register leaves no version, and
 // no version points at a missing file.
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { openStateDatabase } from '../../engine/state/database.js';
 import { checkAliasName, checkModelName, ModelRegistry } from '../../engine/state/model-registry.js';
 import { modelsDirFor } from '../../engine/state/state-home.js';
@@ -36,7 +36,7 @@ export async function run(params: RegisterParams, context: TaskContext): Promise
   const metrics = Object.fromEntries(Object.entries(params.metrics ?? {}).map(([metric, value]) => [metric, numberParameter(value, `metrics.${metric}`)]));
   const { set: aliases, skipped } = chooseAliases(params.aliases ?? []);
   const model = resolveModel(context, params.model);
-  const bytes = readFileSync(model.file);
+  const bytes = model.bytes;
   const metadata = model.info.metadata;
   const recordedParams = { ...(metadata ? { algorithm: metadata.algorithm, ...metadata.hyperparameters } : {}), ...params.params };
   const profile = metadata?.dataset ? await trainingProfile(context, metadata.dataset, model) : undefined;

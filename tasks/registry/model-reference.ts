@@ -23,6 +23,8 @@ export interface ResolvedModel {
   referenceProfile?: unknown;
   /** Inputs, outputs and Sluice metadata of the model, read from the file. */
   info: OnnxModelInfo;
+  /** The file's bytes as read (for a registered model, checked against its sha256). */
+  bytes: Uint8Array;
 }
 
 export type ModelContext = Pick<TaskContext, 'runId' | 'workingDir' | 'stateDatabase'>;
@@ -31,7 +33,8 @@ export type ModelContext = Pick<TaskContext, 'runId' | 'workingDir' | 'stateData
 export function resolveModel(context: ModelContext, reference: string, where = 'model'): ResolvedModel {
   if (!isModelUri(reference)) {
     const file = resolveInput(context, reference);
-    return { file, uri: reference, info: readInfo(readBytes(file, where), file, where) };
+    const bytes = readBytes(file, where);
+    return { file, uri: reference, info: readInfo(bytes, file, where), bytes };
   }
   const uri = asInputError(where, () => parseModelUri(reference));
   const found = withRegistry(context, where, (registry) => registry.pin(context.runId, uri));
@@ -49,6 +52,7 @@ export function resolveModel(context: ModelContext, reference: string, where = '
     metrics: found.metrics,
     ...(found.referenceProfile === undefined ? {} : { referenceProfile: found.referenceProfile }),
     info: readInfo(bytes, found.uri, where),
+    bytes,
   };
 }
 
