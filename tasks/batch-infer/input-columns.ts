@@ -9,7 +9,7 @@ import { sqlName } from '../data/duckdb.js';
 import type { ModelMetadata } from '../ml/model-spec.js';
 import type { OnnxModelInfo } from '../ml/onnx/index.js';
 import { TaskInputError } from '../runtime/task-context.js';
-import { outputColumns } from './prediction-table.js';
+import { outputColumns } from './prediction-columns.js';
 
 /** The model's inputs as columns to read: numbers in the precision the graph takes, one-hot columns as text. */
 export function modelColumns(dataset: DatasetVersion, uri: string, info: OnnxModelInfo, model: string): BatchColumn[] {

@@ -11,7 +11,7 @@
 import { createRequire } from 'node:module';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { TypedValues } from '../data/batch-reader.js';
-import type { ScoredColumn } from './prediction-table.js';
+import type { ScoredColumn } from './prediction-columns.js';
 
 /** The table function's name in the writer's database. */
 export const SCORED_ROWS_FUNCTION = 'sluice_scored_rows';
@@ -167,7 +167,8 @@ export class PredictionWriter {
   /**
    * Hands over the next `rows` scored rows, a typed array per column (in
    * scoredColumns() order, each owned by the writer from now on) and, per
-   * column, a NULL mask or undefined. Resolves once the writer has room for
+   * column, a NULL mask or undefined (columns past the masks' end have no
+   * NULL). Resolves once the writer has room for
    * another batch; rejects if the writer failed.
    */
   async write(values: readonly TypedValues[], nulls: readonly (Uint8Array | undefined)[], rows: number): Promise<void> {

@@ -17,7 +17,7 @@ import { TaskInputError, type TaskContext, type TaskValues } from '../runtime/ta
 import { DEFAULT_BATCH_SIZE } from './definition.js';
 import { checkIdColumns, modelColumns, splitCondition } from './input-columns.js';
 import { loadModel, openScorer, type Scorer } from './model-source.js';
-import { predictionsSql, scoredColumns, scoredValues, type CarriedColumn } from './prediction-table.js';
+import { predictionsSql, scoredColumns, scoredValues, type CarriedColumn } from './prediction-columns.js';
 import { PredictionWriter, SCORED_ROWS_FUNCTION } from './prediction-writer.js';
 
 export interface BatchInferParams {
@@ -75,7 +75,7 @@ export async function run(params: BatchInferParams, context: TaskContext): Promi
         // Reading starts while onnxruntime's threads may still be loading the model.
         await scoreAll(readBatches(reading, { file: dataset.file, columns: read, ...(where ? { where } : {}), batchSize }), opening, uri, clock, async (outputs, batch) => {
           const values = [...carried.map((column) => batch.columns[column.key] as TypedValues), ...scoredValues(outputs, batch.rows, classes)];
-          await writer.write(values, [...carried.map((column) => batch.nulls[column.key]), ...values.slice(carried.length).map(() => undefined)], batch.rows);
+          await writer.write(values, carried.map((column) => batch.nulls[column.key]), batch.rows);
           written += batch.rows;
           progress(written);
         });

@@ -2,7 +2,7 @@
 // learned from, profiled under the column name batch_infer writes, so that a
 // monitor task can compare the predictions of a scored batch with it.
 import type { DatasetVersion } from '../../engine/state/dataset-catalog.js';
-import { PREDICTION_COLUMN, probabilityColumn } from '../batch-infer/prediction-table.js';
+import { PREDICTION_COLUMN, probabilityColumn } from '../batch-infer/prediction-columns.js';
 import type { DuckDBConnection } from '../data/duckdb.js';
 import { loadModelTable, rawColumns } from '../data/model-table.js';
 import type { ModelMetadata } from '../ml/model-spec.js';
